@@ -1,0 +1,1 @@
+"""One module per paper; each exposes ``CLAIMS: tuple[Claim, ...]``."""
