@@ -1,7 +1,9 @@
 """Discovery of the registered claims.
 
 Each module ``proofs_check/claims/<paper>.py`` registers its claims by exposing a
-module-level tuple ``CLAIMS``; discovery imports every such module once.
+module-level tuple ``CLAIMS``; discovery imports every such module once. Modules named
+in ``$PROOFS_CHECK_CLAIM_MODULES`` (see :mod:`proofs_check.plugins`) are added, so that
+a project can check its own claims with the same runner and reports.
 """
 
 from __future__ import annotations
@@ -14,19 +16,24 @@ from functools import cache
 
 from proofs_check import claims as _claims_pkg
 from proofs_check.claim import Claim
+from proofs_check.plugins import extra_claim_modules
 
 
 class UnknownClaimError(ValueError):
     """An id or glob given by the user matches no registered claim."""
 
 
-@cache
 def all_claims() -> tuple[Claim, ...]:
     """Every registered claim, sorted by id."""
+    return _collect(extra_claim_modules())
+
+
+@cache
+def _collect(extra_modules: tuple[str, ...]) -> tuple[Claim, ...]:
     found: dict[str, Claim] = {}
-    for module_info in pkgutil.iter_modules(_claims_pkg.__path__):
-        module = importlib.import_module(f"{_claims_pkg.__name__}.{module_info.name}")
-        for claim in getattr(module, "CLAIMS", ()):
+    names = [f"{_claims_pkg.__name__}.{info.name}" for info in pkgutil.iter_modules(_claims_pkg.__path__)]
+    for name in names + list(extra_modules):
+        for claim in getattr(importlib.import_module(name), "CLAIMS", ()):
             if claim.id in found:
                 raise RuntimeError(f"claim id {claim.id!r} is registered twice")
             found[claim.id] = claim
