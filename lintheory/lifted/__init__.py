@@ -1,0 +1,30 @@
+"""The lifted, Tikhonov-regularised ReLU network and its BCD (Zhang & Brand 2017, reconstructed).
+
+``model``: objective (ZB-2), gradients, KKT residual, Tikhonov matrix (ZB-3), forward pass
+(ZB-4); ``nnls``: the U-subproblem solvers (ZB-5); ``bcd``: block updates and sweeps.
+"""
+
+from lintheory.lifted.bcd import BCDTrace, BlockEvent, SweepRecord, bcd, block_names, sweep, sweep_flops
+from lintheory.lifted.model import (
+    LiftedConfig,
+    LiftedState,
+    Terms,
+    forward,
+    forward_state,
+    gradients,
+    kkt_residual,
+    objective,
+    objective_terms,
+    predict,
+    relu_projection,
+    tikhonov_coupling,
+    tikhonov_matrix,
+)
+from lintheory.lifted.nnls import NNLSConfig
+
+__all__ = [
+    "BCDTrace", "BlockEvent", "LiftedConfig", "LiftedState", "NNLSConfig", "SweepRecord", "Terms",
+    "bcd", "block_names", "forward", "forward_state", "gradients", "kkt_residual", "objective",
+    "objective_terms", "predict", "relu_projection", "sweep", "sweep_flops", "tikhonov_coupling",
+    "tikhonov_matrix",
+]

@@ -1,0 +1,245 @@
+"""The ``proofs-check`` command line: list, run, search, report, derive.
+
+Usage errors (unknown claim ids, globs that match nothing, bad profiles,
+unreachable schedulers, unreadable results) exit with status 2 and one line on
+stderr; ``run --strict`` exits 1 when a claim is refuted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import pkgutil
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+from proofs_check.claim import PAPERS, PROFILES
+
+PROG = "proofs-check"
+EXIT_REFUTED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+
+
+class UsageError(Exception):
+    """Bad input from the user: reported in one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:  # one line, not argparse's usage block
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return value
+
+
+def _say(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from proofs_check import registry
+
+    claims = [c for c in registry.all_claims() if args.paper is None or c.paper == args.paper]
+    print(tabulate([[c.id, c.paper, c.source, c.title] for c in claims],
+                   headers=["claim", "paper", "source", "statement"], tablefmt="simple", disable_numparse=True))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from proofs_check import registry, report, runner
+    from proofs_check.report.tables import counts
+
+    try:
+        claims = registry.select(args.claims)
+    except registry.UnknownClaimError as exc:
+        raise UsageError(str(exc)) from None
+    from lintheory.arith import MAX_PREC, MIN_PREC
+
+    if args.certify_prec is not None and not MIN_PREC <= args.certify_prec <= MAX_PREC:
+        raise UsageError(f"--certify-prec must be in [{MIN_PREC}, {MAX_PREC}] bits, got {args.certify_prec}")
+    out = Path(args.out or Path("reports") / args.profile)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the output folder {str(out)!r}: {exc.strerror or exc}") from None
+    try:
+        res = runner.run_claims(claims, args.profile, out, workers=args.workers, scheduler=args.scheduler,
+                                seed=args.seed, fresh=args.fresh, show_progress=True, reports=False)
+        data = _search_and_certify(res.data, claims, args, out)
+    except runner.SchedulerUnreachable as exc:
+        raise UsageError(str(exc)) from None
+    except KeyboardInterrupt:
+        _say(f"interrupted; finished runs are saved in {out / 'cache.sqlite'}: rerun the same command to resume")
+        return EXIT_INTERRUPTED
+    for warning in report.build(out, data).warnings:
+        _say(f"warning: {warning}")
+    refuted = [c["id"] for c in data["claims"] if c["verdict"] == "refuted"]
+    n = counts(data["claims"])
+    reports = ", ".join(str(out / f) for f in ("report.md", "report.tex", "report.pdf") if (out / f).exists())
+    print(f"{len(claims)} claims: {n['confirmed']} confirmed, {n['refuted']} refuted, "
+          f"{n['inconclusive']} inconclusive ({res.computed} runs computed, {res.cached} from the cache, "
+          f"{res.failed} failed)")
+    if refuted:
+        print("refuted: " + ", ".join(refuted))
+    print(f"results: {out / 'results.json'}\nreports: {reports}")
+    return EXIT_REFUTED if args.strict and refuted else 0
+
+
+def _search_and_certify(data: dict[str, Any], claims: Sequence[Any], args: argparse.Namespace,
+                        out: Path) -> dict[str, Any]:
+    """Attach saved and new searches (``--no-search`` skips new ones) and, with ``--certify``,
+    Arb certificates to ``data``; write ``results.json`` again."""
+    from proofs_check import results
+    from proofs_check.search import pipeline
+    from proofs_check.search.results import apply_saved
+
+    data = apply_saved(data, out)
+    if not args.no_search:
+        data = pipeline.with_searches(data, claims, args.profile, out, seed=args.seed,
+                                      budget=args.search_budget, notify=_say)
+    if args.certify:
+        data = pipeline.with_certificates(data, claims, args.profile, seed=args.seed, prec=args.certify_prec,
+                                          notify=_say)
+    results.write(out, data)
+    return data
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from proofs_check.search.cli import command
+
+    return command(args)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from proofs_check import report, results
+
+    try:
+        data = results.read(args.dir)
+    except results.ResultsError as exc:
+        raise UsageError(str(exc)) from None
+    built = report.build(args.dir, data, pdf=not args.no_pdf)
+    for warning in built.warnings:
+        _say(f"warning: {warning}")
+    print("wrote " + ", ".join(str(p) for p in built.paths if p.parent == Path(args.dir)))
+    return 0
+
+
+def _derivations() -> dict[str, Callable[[], Sequence[tuple[str, Any]]]]:
+    """``"<paper>.<name>" -> steps`` from every ``lintheory.symbolic.<paper>`` module's ``DERIVATIONS``.
+
+    Names are prefixed with the module's name unless they already carry it.
+    """
+    import lintheory.symbolic as symbolic_pkg
+
+    found = {}
+    for info in sorted(pkgutil.iter_modules(symbolic_pkg.__path__), key=lambda m: m.name):
+        try:
+            module = importlib.import_module(f"{symbolic_pkg.__name__}.{info.name}")
+        except Exception as exc:  # one broken module must not hide the others
+            _say(f"warning: cannot import lintheory.symbolic.{info.name}: {type(exc).__name__}: {exc}")
+            continue
+        for name, steps in getattr(module, "DERIVATIONS", {}).items():
+            found[name if name.startswith(f"{info.name}.") else f"{info.name}.{name}"] = steps
+    return found
+
+
+def cmd_derive(args: argparse.Namespace) -> int:
+    import sympy
+
+    available = _derivations()
+    if args.name is None:
+        chosen = list(available)
+    else:
+        chosen = [k for k in available
+                  if args.name in (k, k.split(".", 1)[0], k.split(".", 1)[1])]
+        if not chosen:
+            raise UsageError(f"unknown derivation {args.name!r}; known: {', '.join(available) or 'none'}")
+    for key in chosen:
+        print(f"== {key} ==")
+        for caption, expr in available[key]():
+            print(f"-- {caption}")
+            print(sympy.pretty(expr, use_unicode=True) if isinstance(expr, sympy.Basic) else str(expr))
+            print(f"LaTeX: {sympy.latex(expr) if isinstance(expr, sympy.Basic) else expr}")
+        print()
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = _Parser(prog=PROG, description="Check theorems about deep linear networks against computation.")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    ls = sub.add_parser("list", help="list the claims: id, paper, source, statement",
+                        description="List the registered claims.")
+    ls.add_argument("--paper", choices=PAPERS, help="only this paper's claims")
+    ls.set_defaults(func=cmd_list)
+
+    run = sub.add_parser("run", help="run claims and write results.json and the reports",
+                         description="Run claims (all, or those matching the ids and shell globs given), judge "
+                                     "them and write DIR/results.json, DIR/report.md, DIR/report.tex, "
+                                     "DIR/report.pdf (when pdflatex is available), DIR/figures/ and the run "
+                                     "cache DIR/cache.sqlite. An interrupted run resumes from the cache.")
+    run.add_argument("claims", nargs="*", metavar="IDS_OR_GLOBS", help="claim ids or globs (default: all)")
+    run.add_argument("--profile", choices=PROFILES, default="quick", help="parameter grids to run (default: quick)")
+    run.add_argument("--out", metavar="DIR", help="output folder (default: reports/<profile>)")
+    run.add_argument("--workers", type=_positive_int, metavar="N",
+                     help="local worker processes (default: the machine's cores)")
+    run.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS (tcp://host:port)")
+    run.add_argument("--seed", type=int, default=0, metavar="S", help="global seed (default: 0)")
+    run.add_argument("--fresh", action="store_true", help="recompute runs found in the cache")
+    run.add_argument("--strict", action="store_true", help="exit 1 when any claim is refuted")
+    run.add_argument("--no-search", action="store_true",
+                     help="skip the counterexample searches (run by default at the profile's budget; "
+                          "saved searches in DIR/search/ are kept either way)")
+    run.add_argument("--search-budget", type=_positive_int, metavar="N",
+                     help="instances per search (default: each claim's budget for the profile)")
+    run.add_argument("--certify", action="store_true",
+                     help="certify the claims' instances in Arb ball arithmetic where a claim declares how")
+    run.add_argument("--certify-prec", type=_positive_int, metavar="BITS",
+                     help="Arb precision of --certify (default: each claim's, usually 200)")
+    run.set_defaults(func=cmd_run)
+
+    from proofs_check.search.cli import add_arguments as add_search_arguments
+
+    srch = sub.add_parser("search", help="search a claim's hypotheses for the instance closest to breaking it",
+                          description="Search each claim's hypothesis space with Hypothesis (target() on the "
+                                      "claim's violation score), shrink the worst instance, print it with its "
+                                      "score and the command that reruns it; save it in DIR/search/ and "
+                                      "DIR/results.json. Deterministic for a seed and budget; resumable.")
+    add_search_arguments(srch)
+    srch.set_defaults(func=cmd_search)
+
+    rep = sub.add_parser("report", help="rebuild the reports from DIR/results.json without rerunning",
+                         description="Rebuild report.md, report.tex, report.pdf and figures/ from DIR/results.json.")
+    rep.add_argument("dir", metavar="DIR", help="folder holding results.json")
+    rep.add_argument("--no-pdf", action="store_true", help="do not compile report.pdf")
+    rep.set_defaults(func=cmd_report)
+
+    der = sub.add_parser("derive", help="print the symbolic derivations (pretty and LaTeX)",
+                         description="Print the derivations of lintheory.symbolic, step by step.")
+    der.add_argument("name", nargs="?", metavar="NAME",
+                     help="a derivation ('<paper>.<name>' or '<name>') or a paper's module (default: all)")
+    der.set_defaults(func=cmd_derive)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps Python's exit-time flush quiet
+        return EXIT_REFUTED

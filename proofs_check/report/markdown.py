@@ -1,0 +1,78 @@
+"""``report.md``: summary table first, provenance, then one section per claim."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tabulate import tabulate
+
+from proofs_check.report.figures import Drawn
+from proofs_check.report.tables import (counts, evidence_table, fmt, highlights, is_display_math, one_line,
+                                        provenance_rows)
+from proofs_check.search.results import certification_cell, search_cell
+
+
+def _cell(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    return tabulate([[_cell(c) for c in r] for r in rows], headers=[_cell(h) for h in headers],
+                    tablefmt="pipe", disable_numparse=True)
+
+
+def _statement(latex: str) -> str:
+    return f"$$\n{latex}\n$$" if is_display_math(latex) else "> " + latex.replace("\n", "\n> ")
+
+
+def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn]) -> list[str]:
+    out = [f'<a id="{claim["id"]}"></a>', "", f"## {claim['id']}: {claim.get('title', '')}", "",
+           f"**{claim['verdict'].upper()}** - {claim['summary']}", "",
+           f"Paper `{claim['paper']}`, {claim['source']}; kind: {claim['kind']}; "
+           f"{claim['runs']} runs ({claim['failed_runs']} failed), {claim['seconds']:.1f} s.", "",
+           _statement(claim["statement_latex"]), "",
+           _table(["Predicted", "Observed", "Tolerance", "Arithmetic"],
+                  [[claim["predicted"], claim["observed"], claim["tolerance"], claim["arithmetic"]]]), ""]
+    for label, value in highlights(claim):
+        out += [f"- **{label}:** {value}"]
+    if highlights(claim):
+        out.append("")
+    if claim.get("symbolic"):
+        out += ["Symbolic side (`lintheory.symbolic`):", ""]
+        for name, latex in claim["symbolic"].items():
+            out += [f"- `{name}`:", "", f"  $$ {latex} $$", ""]
+    table = evidence_table((claim.get("evidence") or {}).get("table") or [])
+    if table is not None:
+        out += [_table(table.headers, table.rows), ""]
+        if table.note:
+            out += [f"*{table.note}.*", ""]
+    for fig in drawn:
+        out += ([f"![{fig.caption}]({fig.png})", "", f"*{fig.caption}*", ""] if fig.error is None
+                else [f"*Figure `{fig.name}` could not be drawn: {fig.error}*", ""])
+    if claim.get("failures"):
+        out += [f"Failed runs ({claim['failed_runs']}):", "",
+                _table(["Parameters", "Status", "Error"],
+                       [[", ".join(f"{k}={fmt(v)}" for k, v in f["params"].items()), f["status"], f["error"] or ""]
+                        for f in claim["failures"]]), ""]
+    for note in claim.get("notes") or []:
+        out += [f"> **Note:** {note}", ""]
+    return out
+
+
+def render(data: Mapping[str, Any], drawn: Mapping[str, Sequence[Drawn]]) -> str:
+    """The Markdown report of a results document; ``drawn`` maps claim ids to their figures."""
+    claims = sorted(data["claims"], key=lambda c: c["id"])
+    prov = data.get("provenance", {})
+    n = counts(claims)
+    out = [f"# proofs-check report ({prov.get('profile', '?')} profile)", "",
+           f"**{len(claims)} claims:** {n['confirmed']} confirmed, {n['refuted']} refuted, "
+           f"{n['inconclusive']} inconclusive.", "",
+           _table(["Claim", "Paper", "Source", "Verdict", "Evidence", "Search", "Certification"],
+                  [[f"[{c['id']}](#{c['id']})", c["paper"], c["source"], f"**{c['verdict']}**",
+                    one_line(c["summary"]), search_cell(c), certification_cell(c)] for c in claims]), "",
+           "## Provenance", "",
+           _table(["Field", "Value"], provenance_rows(prov)), ""]
+    for claim in claims:
+        out += _claim_section(claim, drawn.get(claim["id"], ()))
+    return "\n".join(out).rstrip() + "\n"

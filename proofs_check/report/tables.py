@@ -1,0 +1,127 @@
+"""Report content shared by the Markdown and LaTeX writers: number formatting, capped evidence tables."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+MAX_ROWS = 24
+_FIRST_COLUMNS = ("predicted", "observed", "slack", "error", "allowed", "status")
+
+
+def fmt(x: Any) -> str:
+    """A cell: 4 significant digits for floats, ``-`` for missing, compact JSON for containers."""
+    if x is None:
+        return "-"
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    if isinstance(x, float):
+        return f"{x:.4g}"
+    if isinstance(x, (list, dict)):
+        text = json.dumps(x, separators=(",", ":"))
+        return text if len(text) <= 40 else text[:37] + "..."
+    return str(x)
+
+
+def params_text(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k}={fmt(v)}" for k, v in params.items())
+
+
+@dataclass(frozen=True)
+class Table:
+    """An evidence table as text cells, with a note when rows were left out."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    note: str | None
+
+
+def evidence_table(rows: Sequence[Mapping[str, Any]], max_rows: int = MAX_ROWS) -> Table | None:
+    """Rows ``{"params": {...}, "predicted", "observed", ...}`` as a table: parameters first.
+
+    Longer tables keep their first and last ``max_rows // 2`` rows (``results.json``
+    keeps them all).
+    """
+    if not rows:
+        return None
+    params = list(dict.fromkeys(k for r in rows for k in (r.get("params") or {})))
+    others = list(dict.fromkeys(k for r in rows for k in r if k != "params"))
+    columns = [c for c in _FIRST_COLUMNS if c in others] + [c for c in others if c not in _FIRST_COLUMNS]
+    def cells(r: Mapping[str, Any]) -> tuple[str, ...]:
+        return tuple(fmt((r.get("params") or {}).get(p)) for p in params) + tuple(fmt(r.get(c)) for c in columns)
+
+    if len(rows) <= max_rows:
+        return Table(tuple(params + columns), tuple(cells(r) for r in rows), None)
+    half = max_rows // 2
+    gap = ("...",) * (len(params) + len(columns))
+    shown = (*(cells(r) for r in rows[:half]), gap, *(cells(r) for r in rows[-half:]))
+    return Table(tuple(params + columns), shown,
+                 f"{len(rows)} rows; the first {half} and last {half} are shown, all are in results.json")
+
+
+def counts(claims: Sequence[Mapping[str, Any]]) -> dict[str, int]:
+    """Claims per verdict, in the order confirmed, refuted, inconclusive."""
+    out = {"confirmed": 0, "refuted": 0, "inconclusive": 0}
+    for c in claims:
+        out[c["verdict"]] = out.get(c["verdict"], 0) + 1
+    return out
+
+
+def highlights(claim: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The headline numbers of a claim's evidence: slack range, fitted exponent, max error."""
+    ev = claim.get("evidence") or {}
+    out = []
+    slack = ev.get("slack")
+    if isinstance(slack, Mapping):
+        out.append(("Slack (observed / predicted)",
+                    f"min {fmt(slack.get('min'))}, median {fmt(slack.get('median'))}, max {fmt(slack.get('max'))}"))
+    fit = ev.get("fit")
+    if isinstance(fit, Mapping):
+        name = next((k for k in ("exponent", "slope", "rate", "factor") if k in fit), None)
+        if name is not None:
+            ci = fit.get("ci95") or [None, None]
+            text = f"{fmt(fit[name])}, 95% CI [{fmt(ci[0])}, {fmt(ci[1])}]"
+            if "expected" in fit:
+                text += f", claimed {fit.get('sense', 'equal').replace('_', ' ')} {fmt(fit['expected'])}"
+            if "n" in fit:
+                text += f", n = {fit['n']}"
+            out.append((f"Fitted {name}", text))
+    if "max_error" in ev:
+        out.append(("Max error", fmt(ev["max_error"])))
+    if ev.get("violations"):
+        out.append(("Violating instances", "; ".join(params_text(p) for p in ev["violations"][:5])
+                    + (f" (and {len(ev['violations']) - 5} more)" if len(ev["violations"]) > 5 else "")))
+    from proofs_check.search.results import certification_detail, search_detail
+
+    out += [(label, text) for label, text in (("Counterexample search", search_detail(claim)),
+                                              ("Arb certification", certification_detail(claim))) if text]
+    return out
+
+
+def provenance_rows(prov: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Provenance as (field, value) pairs, packages flattened."""
+    rows = []
+    for key, value in prov.items():
+        if key == "packages" and isinstance(value, Mapping):
+            rows.append(("packages", ", ".join(f"{k} {v}" for k, v in value.items())))
+        elif key == "runs" and isinstance(value, Mapping):
+            rows.append(("runs", ", ".join(f"{v} {k}" for k, v in value.items())))
+        elif key == "arithmetic" and isinstance(value, list):
+            rows.append(("arithmetic", ", ".join(value) or "-"))
+        elif key == "wall_seconds" and isinstance(value, (int, float)):
+            rows.append(("wall time", f"{value:.1f} s"))
+        else:
+            rows.append((key, fmt(value)))
+    return rows
+
+
+def one_line(text: str, limit: int = 160) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def is_display_math(statement: str) -> bool:
+    """A statement with no text-mode math delimiters is a formula to display."""
+    return not any(d in statement for d in ("$", "\\(", "\\[", "\\begin"))

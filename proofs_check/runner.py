@@ -1,0 +1,365 @@
+"""Sweeps: expand claims into runs, compute what the cache lacks, judge, write ``results.json``.
+
+The parent process owns the cache and the judging; runs go to a local process
+pool (``spawn`` start method, one native thread per worker) or to a Dask
+cluster. Each finished run is committed to ``DIR/cache.sqlite`` as it arrives,
+so an interrupted sweep (Ctrl-C, ``kill -9``, a crashed worker) resumes where it
+stopped. A run that raises is recorded with its error and never cached as a
+success; a worker process that dies takes down only the run it was computing
+(the pool is restarted and the runs that were in flight are retried one by
+one to find it).
+
+Each run's seed is derived from the global seed, the claim id and the run's
+parameters (:func:`run_seed`), so results do not depend on the order or the
+place in which runs are computed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+import socket
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from proofs_check import progress as progress_mod
+from proofs_check import provenance, results
+from proofs_check.cache import FILENAME as CACHE_FILENAME
+from proofs_check.cache import RunCache
+from proofs_check.claim import PROFILES, Claim, RunRecord, Verdict
+from proofs_check.judging import failures, jsonable
+from proofs_check.worker import describe_exception, execute, init_worker
+
+__all__ = ["Results", "SchedulerUnreachable", "judge_claim", "params_key", "run_claims", "run_seed"]
+
+MAX_FAILURES_LISTED = 20
+_CRASHED = "the worker process died while computing this run (killed, out of memory, or a crash in native code)"
+
+
+class SchedulerUnreachable(ConnectionError):
+    """``--scheduler ADDRESS`` names no Dask scheduler that answers."""
+
+
+@dataclass(frozen=True)
+class _Task:
+    claim_id: str
+    index: int
+    params: dict[str, Any]
+    key: str
+    seed: int
+    version: str
+    run: Callable[[Mapping[str, Any], int], Mapping[str, Any]]
+
+    @property
+    def label(self) -> str:
+        return f"{self.claim_id} {self.key}"
+
+
+@dataclass(frozen=True)
+class Results:
+    """What a sweep produced: the ``results.json`` document and where it went."""
+
+    data: dict[str, Any]
+    out_dir: Path
+    computed: int
+    cached: int
+    failed: int
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def verdicts(self) -> dict[str, str]:
+        return {c["id"]: c["verdict"] for c in self.data["claims"]}
+
+    @property
+    def refuted(self) -> tuple[str, ...]:
+        return tuple(cid for cid, v in self.verdicts.items() if v == "refuted")
+
+
+def params_key(params: Mapping[str, Any]) -> str:
+    """Canonical JSON of a parameter set (sorted keys): its identity in the cache."""
+    try:
+        return json.dumps(params, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"parameters must be JSON-able with finite numbers, got {params!r} ({exc})") from None
+
+
+def run_seed(seed: int, claim_id: str, key: str) -> int:
+    """Seed of one run: ``sha256(seed, claim_id, params_key)`` reduced to ``[0, 2^32)``."""
+    digest = hashlib.sha256(f"{seed}\0{claim_id}\0{key}".encode()).digest()
+    return int.from_bytes(digest[:4], "big")
+
+
+def _plan(claim: Claim, profile: str, seed: int) -> tuple[list[_Task], list[str]]:
+    """The runs of ``claim`` in ``profile``, or no runs and a note saying why not."""
+    try:
+        grid = claim.runs_for(profile)
+        version = provenance.code_version(claim.run)
+        keys = [params_key(p) for p in grid]
+    except Exception as exc:  # a broken claim is reported on, not allowed to stop the others
+        return [], [f"cannot expand the {profile!r} grid: {describe_exception(exc)}"]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        return [], [f"the {profile!r} grid repeats the parameter set {repeated[0]}; add a repetition "
+                    "parameter (e.g. 'rep') to repeat a run"]
+    return [_Task(claim.id, i, p, k, run_seed(seed, claim.id, k), version, claim.run)
+            for i, (p, k) in enumerate(zip(grid, keys, strict=True))], []
+
+
+def _longest_first(tasks: Sequence[_Task], cache: RunCache) -> list[_Task]:
+    """Order runs to shorten the sweep's tail: the slowest first.
+
+    A run's cost is how long the same parameters took before (any seed or code
+    version). Runs never timed go first, in reverse grid order, because grids
+    conventionally grow their sizes towards the end.
+    """
+    timed = {cid: cache.durations(cid) for cid in {t.claim_id for t in tasks}}
+    known = [t for t in tasks if t.key in timed[t.claim_id]]
+    unknown = [t for t in tasks if t.key not in timed[t.claim_id]]
+    return unknown[::-1] + sorted(known, key=lambda t: -timed[t.claim_id][t.key])
+
+
+def _failed(error: str) -> dict[str, Any]:
+    return {"status": "error", "value": {}, "error": error, "seconds": 0.0}
+
+
+def _run_pool(queue: deque[_Task], workers: int, on_done: Callable[[_Task, dict[str, Any]], None]) -> list[_Task]:
+    """Drain ``queue`` through a fresh pool; if a worker dies, return the runs that were in flight.
+
+    On an interruption (Ctrl-C) the workers are terminated at once rather than
+    left to finish runs whose results nobody would store.
+    """
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=init_worker)
+    in_flight: dict[Any, _Task] = {}
+    suspects: list[_Task] = []
+    finished = False
+    try:
+        while (queue or in_flight) and not suspects:
+            # a short queue per worker keeps workers busy while bounding the runs a crash can implicate
+            while queue and len(in_flight) < 2 * workers:
+                task = queue.popleft()
+                try:
+                    in_flight[executor.submit(execute, task.run, task.params, task.seed)] = task
+                except BrokenProcessPool:
+                    queue.appendleft(task)
+                    break
+            if not in_flight:  # the pool broke before taking any run: the caller starts another
+                break
+            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            for future in done:
+                task = in_flight.pop(future)
+                try:
+                    out = future.result()
+                except BrokenProcessPool:
+                    suspects.append(task)
+                except Exception as exc:  # e.g. the run function could not be pickled
+                    on_done(task, _failed(f"could not run in a worker: {describe_exception(exc)}"))
+                else:
+                    on_done(task, out)
+        finished = True
+        return suspects + list(in_flight.values())
+    finally:
+        if not finished:
+            # ProcessPoolExecutor has no public way to stop running calls before Python 3.14
+            for process in list(getattr(executor, "_processes", {}).values()):
+                process.terminate()
+        executor.shutdown(wait=finished and not suspects, cancel_futures=True)
+
+
+def _run_local(tasks: Sequence[_Task], workers: int, on_done: Callable[[_Task, dict[str, Any]], None]) -> None:
+    queue = deque(tasks)
+    while queue:
+        for suspect in _run_pool(queue, workers, on_done):
+            # alone in a pool, a run that kills its worker is identified and recorded as failed
+            if _run_pool(deque([suspect]), 1, on_done):
+                on_done(suspect, _failed(_CRASHED))
+
+
+def _connect(address: str, timeout: float) -> Any:
+    try:
+        from distributed import Client
+        from distributed.comm import parse_address, parse_host_port
+    except ImportError:
+        raise SchedulerUnreachable("--scheduler needs the 'distributed' package (pip install 'dask[distributed]')") \
+            from None
+    try:
+        scheme, location = parse_address(address)
+        if scheme == "tcp":  # a refused port fails at once instead of after the client's retries
+            socket.create_connection(parse_host_port(location), timeout=timeout).close()
+        return Client(address, timeout=timeout, set_as_default=False)
+    except Exception as exc:
+        raise SchedulerUnreachable(f"cannot reach a Dask scheduler at {address!r} "
+                                   f"({type(exc).__name__}: {' '.join(str(exc).split())})") from None
+
+
+def _run_dask(client: Any, tasks: Sequence[_Task], on_done: Callable[[_Task, dict[str, Any]], None]) -> None:
+    from distributed import as_completed
+
+    futures = {client.submit(execute, t.run, t.params, t.seed, pure=False): t for t in tasks}
+    try:
+        for future in as_completed(list(futures), loop=client.loop):
+            task = futures.pop(future)
+            try:
+                out = future.result()
+            except Exception as exc:  # KilledWorker, a lost worker, an unpicklable function
+                out = _failed(f"the Dask cluster could not compute this run: {describe_exception(exc)}")
+            on_done(task, out)
+    finally:
+        client.cancel(list(futures))
+
+
+def _verdict(claim: Claim, records: Sequence[RunRecord], notes: list[str]) -> tuple[Verdict, dict[str, Any]]:
+    if notes and not records:
+        return Verdict("inconclusive", notes[0], "(no runs)", "(no runs)", "(none)", "(none)"), {}
+    try:
+        verdict = claim.judge(records)
+        if not isinstance(verdict, Verdict):
+            raise TypeError(f"judge() must return a Verdict, got {type(verdict).__name__}")
+        return verdict, jsonable(verdict.evidence)
+    except Exception as exc:  # the runs stay valid (and cached); only the judging failed
+        problem = f"judge() failed: {describe_exception(exc)}"
+        notes.append(problem)
+        return Verdict("inconclusive", f"{problem}; its {len(records)} finished runs are cached",
+                       "(judge failed)", "(judge failed)", "(none)", "(unknown)"), {}
+
+
+def judge_claim(claim: Claim, records: Sequence[RunRecord], *, code_version: str = "",
+                notes: Iterable[str] = ()) -> dict[str, Any]:
+    """The ``results.json`` entry of ``claim`` judged on ``records`` (in grid order).
+
+    ``claim.judge`` raising (or returning something else than a Verdict) makes
+    the claim inconclusive with the error in its summary; the runs are kept.
+    """
+    notes = list(notes)
+    verdict, evidence = _verdict(claim, records, notes)
+    symbolic: dict[str, str] = {}
+    if claim.symbolic is not None:
+        try:
+            symbolic = {str(k): str(v) for k, v in claim.symbolic().items()}
+        except Exception as exc:
+            notes.append(f"symbolic() failed: {describe_exception(exc)}")
+    failed = failures(records)
+    return {
+        "id": claim.id, "paper": claim.paper, "source": claim.source, "title": claim.title,
+        "statement_latex": claim.statement_latex, "kind": claim.kind,
+        "verdict": verdict.verdict, "summary": verdict.summary, "predicted": verdict.predicted,
+        "observed": verdict.observed, "tolerance": verdict.tolerance, "arithmetic": verdict.arithmetic,
+        "evidence": evidence,
+        "runs": len(records), "failed_runs": len(failed), "failures": failed[:MAX_FAILURES_LISTED],
+        "seconds": sum(r.seconds for r in records), "code_version": code_version,
+        "symbolic": symbolic, "figures": [{"name": f.name, "caption": f.caption} for f in claim.figures],
+        "notes": notes,
+    }
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _check_args(profile: str, workers: int | None, seed: int) -> int:
+    if profile not in PROFILES:
+        raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
+    workers = (os.cpu_count() or 1) if workers is None else workers
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be a positive integer, got {workers!r}")
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ValueError(f"seed must be an integer, got {seed!r}")
+    return workers
+
+
+def _sweep(plans: Mapping[str, tuple[list[_Task], list[str]]], cache: RunCache, *, fresh: bool,
+           compute: Callable[[Sequence[_Task], Callable[[_Task, dict[str, Any]], None]], None],
+           show_progress: bool) -> tuple[dict[tuple[str, int], RunRecord], int]:
+    """Records of every planned run, from the cache or computed (and committed as each arrives)."""
+    records: dict[tuple[str, int], RunRecord] = {}
+    todo: list[_Task] = []
+    for tasks, _ in plans.values():
+        hits = {} if fresh or not tasks else cache.finished(tasks[0].claim_id, tasks[0].version)
+        for task in tasks:
+            hit = hits.get((task.key, task.seed))
+            if hit is None:
+                todo.append(task)
+            else:
+                records[task.claim_id, task.index] = RunRecord(task.claim_id, task.params, task.seed, "ok",
+                                                                hit["value"], None, hit["seconds"])
+    cached = len(records)
+    bar = progress_mod.make(show_progress)
+
+    def on_done(task: _Task, out: dict[str, Any]) -> None:
+        cache.store(task.claim_id, task.key, task.seed, task.version, status=out["status"], value=out["value"],
+                    error=out["error"], seconds=out["seconds"])
+        records[task.claim_id, task.index] = RunRecord(task.claim_id, task.params, task.seed, out["status"],
+                                                        out["value"], out["error"], out["seconds"])
+        bar.advance(task.label, out["status"], out["error"])
+
+    bar.start(cached + len(todo), cached)
+    try:
+        compute(_longest_first(todo, cache), on_done)
+    finally:
+        bar.close()
+    return records, cached
+
+
+def run_claims(claims: Sequence[Claim], profile: str, out_dir: str | Path, *, workers: int | None = None,
+               scheduler: str | None = None, seed: int = 0, fresh: bool = False, show_progress: bool = False,
+               reports: bool = True, pdf: bool = True, connect_timeout: float = 10.0) -> Results:
+    """Run ``claims`` in ``profile``; write ``out_dir/results.json`` and (``reports``) the reports.
+
+    ``workers`` processes (default: the machine's cores) or the Dask scheduler
+    at ``scheduler``; ``fresh`` recomputes runs found in the cache (and replaces
+    them there). Raises ``ValueError`` for bad arguments and
+    :class:`SchedulerUnreachable` before any work is done.
+    """
+    workers = _check_args(profile, workers, seed)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    client = _connect(scheduler, connect_timeout) if scheduler else None
+    started, t0 = _now(), time.perf_counter()
+    claims = sorted(claims, key=lambda c: c.id)
+    plans = {c.id: _plan(c, profile, seed) for c in claims}
+    try:
+        def compute(tasks: Sequence[_Task], on_done: Callable[[_Task, dict[str, Any]], None]) -> None:
+            if client is not None:
+                _run_dask(client, tasks, on_done)
+            else:
+                _run_local(tasks, workers, on_done)
+
+        with RunCache(out_dir / CACHE_FILENAME) as cache:
+            records, cached = _sweep(plans, cache, fresh=fresh, compute=compute, show_progress=show_progress)
+    finally:
+        if client is not None:
+            client.close()
+    entries = []
+    for claim in claims:
+        tasks, notes = plans[claim.id]
+        entries.append(judge_claim(claim, [records[t.claim_id, t.index] for t in tasks],
+                                   code_version=tasks[0].version if tasks else "", notes=notes))
+    n_failed = sum(1 for r in records.values() if not r.ok)
+    data = {
+        "schema": results.SCHEMA,
+        "provenance": {
+            **provenance.environment(), "profile": profile, "seed": seed,
+            "arithmetic": sorted({e["arithmetic"] for e in entries if not e["arithmetic"].startswith("(")}),
+            "workers": None if scheduler else workers, "scheduler": scheduler,
+            "started": started, "finished": _now(), "wall_seconds": time.perf_counter() - t0,
+            "runs": {"total": len(records), "computed": len(records) - cached, "cached": cached, "failed": n_failed},
+        },
+        "claims": entries,
+    }
+    results.write(out_dir, data)
+    warnings: tuple[str, ...] = ()
+    if reports:
+        from proofs_check import report
+
+        figures = {c.id: c.figures for c in claims}
+        warnings = report.build(out_dir, data, lambda cid: figures.get(cid, ()), pdf=pdf).warnings
+    return Results(data, out_dir, len(records) - cached, cached, n_failed, warnings)

@@ -1,0 +1,135 @@
+"""``proofs-check search`` (also ``python -m proofs_check.search``).
+
+``proofs-check search CLAIM_ID... [--budget N] [--seed S] [--out DIR] [--fresh] [--strict]``
+searches each claim's hypothesis space and prints the worst instance, shrunk, its score
+and the command that reruns it; the result goes to ``DIR/search/<id>.json`` and, when
+``DIR/results.json`` exists, into it and its reports.
+``proofs-check search CLAIM_ID --instance JSON`` recomputes exactly one instance.
+
+Exit status: 0 when the searches ran, 1 with ``--strict`` when one found a violation,
+2 for usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["add_arguments", "command", "main"]
+
+DEFAULT_OUT = "reports/standard"
+FALLBACK_BUDGET = 60
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The arguments of ``search``, for a subparser of the main CLI."""
+    parser.add_argument("claims", nargs="+", metavar="CLAIM_ID", help="claim ids or shell globs")
+    parser.add_argument("--budget", type=int, default=None,
+                        help="instances to try (default: the claim's standard-profile budget)")
+    parser.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0)")
+    parser.add_argument("--out", default=DEFAULT_OUT,
+                        help=f"folder of the evaluation cache and results (default {DEFAULT_OUT})")
+    parser.add_argument("--fresh", action="store_true", help="discard cached evaluations")
+    parser.add_argument("--strict", action="store_true", help="exit 1 when a violation is found")
+    parser.add_argument("--instance", default=None, metavar="JSON",
+                        help='recompute one instance {"params": {...}, "seed": S} instead of searching')
+
+
+def _usage(message: str) -> int:
+    print(f"proofs-check search: error: {message}", file=sys.stderr)
+    return 2
+
+
+def command(args: argparse.Namespace) -> int:
+    """Run ``search`` for parsed ``args``; the exit status."""
+    from proofs_check import registry
+    from proofs_check.search.engine import search
+    from proofs_check.search.results import save_search
+    from proofs_check.search.space import space_for
+
+    if args.budget is not None and args.budget < 0:
+        return _usage(f"--budget must be a non-negative integer, got {args.budget}")
+    if args.seed < 0:
+        return _usage(f"--seed must be a non-negative integer, got {args.seed}")
+    try:
+        claims = registry.select(args.claims)
+    except registry.UnknownClaimError as exc:
+        return _usage(str(exc))
+    if args.instance is not None:
+        return _replay(claims, args)
+    searchable = [c for c in claims if space_for(c) is not None]
+    for pattern in args.claims:
+        if pattern in {c.id for c in claims} and pattern not in {c.id for c in searchable}:
+            return _usage(f"claim {pattern!r} declares no search space")
+    if not searchable:
+        return _usage("none of the selected claims declares a search space")
+    out = Path(args.out)
+    violated = False
+    for claim in searchable:
+        space = space_for(claim)
+        budget = args.budget if args.budget is not None else space.budget("standard") or FALLBACK_BUDGET
+        result = search(claim, budget, args.seed, out_dir=out, fresh=args.fresh)
+        save_search(out, result.to_json())
+        violated |= result.violated
+        print(f"{claim.id}: {result.summary()}")
+        if result.best is not None:
+            print(f"  worst instance found: {json.dumps(result.best.to_json(), sort_keys=True)} "
+                  f"(score {result.best_score:.6g})")
+        if result.shrunk is not None:
+            print(f"  shrunk to: {json.dumps(result.shrunk.to_json(), sort_keys=True)} "
+                  f"(score {result.shrunk_score:.6g})")
+            print(f"  rerun: {result.command}")
+        if result.onset:
+            print(f"  failure onset along {result.onset['parameter']}: last pass {result.onset['last_pass']}, "
+                  f"first fail {result.onset['first_fail']}")
+        print(f"  {result.examples} instances ({result.evaluations} computed, {result.cached} from cache, "
+              f"{result.failed} failed) in {result.seconds:.1f} s")
+    _update_results(out, searchable)
+    return 1 if violated and args.strict else 0
+
+
+def _replay(claims: Sequence, args: argparse.Namespace) -> int:
+    from proofs_check.search.engine import Instance, NoSearchSpace, replay
+    from proofs_check.search.space import space_for
+
+    if len(claims) != 1:
+        return _usage("--instance needs exactly one claim id")
+    try:
+        instance = Instance.from_json(json.loads(args.instance))
+        evaluation, violated = replay(claims[0], instance)
+    except (ValueError, NoSearchSpace) as exc:
+        return _usage(f"--instance: {exc}")
+    space = space_for(claims[0])
+    print(json.dumps({"claim_id": claims[0].id, **instance.to_json(), "score": evaluation.score,
+                      "score_meaning": space.score_meaning, "threshold": space.threshold,
+                      "status": evaluation.status, "error": evaluation.error, "violated": violated},
+                     sort_keys=True))
+    return 1 if violated and args.strict else 0
+
+
+def _update_results(out: Path, claims: Sequence) -> None:
+    """Attach the new searches to ``out/results.json`` and rebuild its reports, if there is one."""
+    from proofs_check import report, results
+    from proofs_check.search.results import attach_search, load_searches
+
+    if not (out / results.FILENAME).exists():
+        return
+    data = results.read(out)
+    saved = load_searches(out)
+    ids = {c.id for c in claims}
+    data = {**data, "claims": [attach_search(c, saved[c["id"]]) if c["id"] in ids and c["id"] in saved else c
+                               for c in data["claims"]]}
+    results.write(out, data)
+    built = report.build(out, data, pdf=False)
+    for warning in built.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"updated {out / results.FILENAME} and its reports")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m proofs_check.search", description=__doc__.split("\n\n")[0])
+    add_arguments(parser)
+    return command(parser.parse_args(argv))

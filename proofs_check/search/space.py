@@ -1,0 +1,140 @@
+"""What a claim declares to be searched and certified, and where those declarations live.
+
+A :class:`SearchSpace` is a claim's hypothesis space as a Hypothesis strategy of run
+parameters, plus a violation score read from a run's observations; a
+:class:`CertificateSpec` is the identity or inequality a run's instance must satisfy, as a
+check evaluated in Arb from exactly representable inputs.
+
+Declarations are keyed by claim id, in modules ``proofs_check/search/spaces_<paper>.py``
+exposing ``SPACES`` and ``CERTIFICATES`` (dicts keyed by claim id); a claim module outside
+the package (a test fixture, private claims) may expose the same two names itself.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import sys
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from proofs_check.claim import PROFILES, Claim
+
+Params = Mapping[str, Any]
+
+DEFAULT_BUDGETS: Mapping[str, int] = {"quick": 0, "standard": 60, "full": 500}
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    r"""A claim's hypothesis space and its violation score.
+
+    * ``strategy`` — a Hypothesis strategy of run-parameter dicts, inside the claim's
+      hypotheses (dimensions, depth, init scale, target spectrum, step size within the
+      allowed range, data conditioning).
+    * ``score(value) -> float`` — the violation score of one run's observations
+      (``value`` is what ``evaluate`` returned): for a bound observed / predicted, for a
+      per-step inequality the worst normalised margin along the run. The instance
+      violates the claim when ``score > threshold + tolerance``; ``tolerance`` comes from
+      the arithmetic of ``evaluate`` and ``score_meaning`` says so in words.
+      ``score`` may return ``None`` for an instance outside the hypotheses (rejected).
+    * ``evaluate(params, seed)`` — computes one instance; ``None`` means the claim's own
+      ``run``.
+    * ``seeded`` — whether the instance draws a seed (randomness in the run).
+    * ``failure_score`` — the score of a run that raised (``None``: a failed run is
+      recorded and is no violation; ``inf`` where a failure inside the hypotheses
+      contradicts the claim, e.g. divergence of a run the claim says converges).
+    * ``onset`` — for necessity claims: the numeric parameter along which the search
+      maps where failure (score above threshold) sets in.
+    * ``budgets`` — examples per profile for ``proofs-check run`` (the CLI's ``--budget``
+      overrides it).
+    """
+
+    strategy: Any
+    score: Callable[[Mapping[str, Any]], float | None]
+    score_meaning: str
+    threshold: float = 1.0
+    tolerance: float = 0.0
+    evaluate: Callable[[Params, int], Mapping[str, Any]] | None = None
+    seeded: bool = True
+    failure_score: float | None = None
+    onset: str | None = None
+    budgets: Mapping[str, int] = field(default_factory=lambda: dict(DEFAULT_BUDGETS))
+
+    def __post_init__(self) -> None:
+        if not callable(self.score):
+            raise ValueError("score must be a callable value -> float")
+        if self.evaluate is not None and not callable(self.evaluate):
+            raise ValueError("evaluate must be None or a callable (params, seed) -> mapping")
+        if not self.tolerance >= 0.0:
+            raise ValueError(f"tolerance must be >= 0, got {self.tolerance!r}")
+        unknown = set(self.budgets) - set(PROFILES)
+        if unknown:
+            raise ValueError(f"budgets keys must be profiles {PROFILES}, got {sorted(unknown)}")
+
+    def budget(self, profile: str) -> int:
+        if profile not in PROFILES:
+            raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
+        return int(self.budgets.get(profile, DEFAULT_BUDGETS[profile]))
+
+
+@dataclass(frozen=True)
+class CertificateSpec:
+    r"""The check of one run's instance, for Arb certification.
+
+    * ``inputs(params, seed) -> {name: dyadic number or float64 matrix}`` rebuilds the
+      instance exactly (float64 values are exact dyadic rationals);
+    * ``check(arith, inputs) -> (lhs, rhs)`` evaluates both sides with the Arb backend
+      ``arith`` (see :func:`lintheory.certify.certify`);
+    * ``relation`` is ``"<="``, ``"<"`` or ``"=="``; ``tolerance`` applies to identities;
+    * ``statement`` says in words what a certificate proves;
+    * ``applies(params)`` selects the runs the check is about (``None``: all), e.g. not the
+      negative controls of a claim.
+    """
+
+    inputs: Callable[[Params, int], Mapping[str, Any]]
+    check: Callable[[Any, Mapping[str, Any]], tuple[Any, Any]]
+    relation: str
+    statement: str
+    prec: int = 200
+    tolerance: float | None = None
+    max_instances: int = 12
+    applies: Callable[[Params], bool] | None = None
+
+
+def _space_modules() -> list[Any]:
+    import proofs_check.search as pkg
+
+    return [importlib.import_module(f"{pkg.__name__}.{info.name}")
+            for info in pkgutil.iter_modules(pkg.__path__) if info.name.startswith("spaces_")]
+
+
+@cache
+def _declared() -> tuple[dict[str, SearchSpace], dict[str, CertificateSpec]]:
+    spaces: dict[str, SearchSpace] = {}
+    certificates: dict[str, CertificateSpec] = {}
+    for module in _space_modules():
+        for source, target in ((getattr(module, "SPACES", {}), spaces),
+                               (getattr(module, "CERTIFICATES", {}), certificates)):
+            for claim_id, spec in source.items():
+                if claim_id in target:
+                    raise RuntimeError(f"{claim_id!r} is declared twice in proofs_check.search")
+                target[claim_id] = spec
+    return spaces, certificates
+
+
+def _from_claim_module(claim: Claim, name: str) -> Any:
+    module = sys.modules.get(getattr(claim.run, "__module__", ""), None)
+    return getattr(module, name, {}).get(claim.id) if module is not None else None
+
+
+def space_for(claim: Claim) -> SearchSpace | None:
+    """The search space declared for ``claim``, or ``None``."""
+    return _declared()[0].get(claim.id) or _from_claim_module(claim, "SEARCH_SPACES")
+
+
+def certificate_for(claim: Claim) -> CertificateSpec | None:
+    """The certificate declared for ``claim``, or ``None``."""
+    return _declared()[1].get(claim.id) or _from_claim_module(claim, "CERTIFICATES")
