@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 from scipy import stats
@@ -39,8 +39,15 @@ __all__ = [
 _MIN_POINTS = 3
 
 
+class _Serialisable:
+    def as_dict(self) -> dict[str, object]:
+        """Plain-JSON form (``ci95`` as a list) for a verdict's evidence."""
+        d = asdict(self)  # type: ignore[call-overload]
+        return {**d, "ci95": list(d["ci95"])}
+
+
 @dataclass(frozen=True)
-class LinearFit:
+class LinearFit(_Serialisable):
     """``y ~ intercept + slope * x``; ``ci95`` is the 95% interval of ``slope``."""
 
     slope: float
@@ -49,13 +56,9 @@ class LinearFit:
     r2: float
     n: int
 
-    def as_dict(self) -> dict[str, object]:
-        return {"slope": self.slope, "intercept": self.intercept, "ci95": list(self.ci95),
-                "r2": self.r2, "n": self.n}
-
 
 @dataclass(frozen=True)
-class PowerLawFit:
+class PowerLawFit(_Serialisable):
     """``y ~ exp(log_prefactor) * x**exponent``; ``ci95`` is the 95% interval of ``exponent``."""
 
     exponent: float
@@ -67,13 +70,9 @@ class PowerLawFit:
     def predict(self, x: float | np.ndarray) -> float | np.ndarray:
         return np.exp(self.log_prefactor) * np.asarray(x, dtype=float) ** self.exponent
 
-    def as_dict(self) -> dict[str, object]:
-        return {"exponent": self.exponent, "log_prefactor": self.log_prefactor,
-                "ci95": list(self.ci95), "r2": self.r2, "n": self.n}
-
 
 @dataclass(frozen=True)
-class ExponentialFit:
+class ExponentialFit(_Serialisable):
     """``y ~ exp(log_prefactor + rate * t)``; ``ci95`` is the 95% interval of ``rate``."""
 
     rate: float
@@ -82,13 +81,9 @@ class ExponentialFit:
     r2: float
     n: int
 
-    def as_dict(self) -> dict[str, object]:
-        return {"rate": self.rate, "log_prefactor": self.log_prefactor,
-                "ci95": list(self.ci95), "r2": self.r2, "n": self.n}
-
 
 @dataclass(frozen=True)
-class RateFit:
+class RateFit(_Serialisable):
     """A linear convergence rate: ``loss_t ~ C * q**t`` with ``q = factor``.
 
     ``ci95`` is the 95% interval of ``factor`` (the image of the interval of
@@ -99,9 +94,6 @@ class RateFit:
     ci95: tuple[float, float]
     r2: float
     n: int
-
-    def as_dict(self) -> dict[str, object]:
-        return {"factor": self.factor, "ci95": list(self.ci95), "r2": self.r2, "n": self.n}
 
 
 def _vector(values: Sequence[float] | np.ndarray, name: str, *, positive: bool) -> np.ndarray:

@@ -33,7 +33,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from numba import njit
@@ -51,80 +50,79 @@ _BLAS_MIN = 24 * 24 * 24
 # run-time bounds).  The padding is exact: the extra terms are products with exact zeros.
 SPECIALISE_MAX = 8
 
-# All compiled helpers are inlined (numba IR inlining) into one function per D, built by
-# _compiled(D): that is how D becomes a constant, and why ``D`` and ``blas`` are arguments
-# that are either None (branch removed at compile time) or a value.
+# ``D`` and ``blas`` are compile-time switches: each is None (numba removes the branch that
+# tests it) or a value.  ``D`` is a tuple of D zeros, so that ``len(D)`` is a constant of its
+# type and each D gets its own compiled (and cached) loop nest.
 
 
 # --------------------------------------------------------------------------------------
 # products on flat buffers: matrix M with r rows, c columns lives at buf[o : o + r*c]
 # --------------------------------------------------------------------------------------
-@njit(inline="always")
+@njit(cache=True, inline="always")
+def _loops(a, ao, ars, acs, b, bo, brs, bcs, out, oo, r, k, c, eta):
+    """``out[i, j] = s_ij`` (``eta`` None) or ``out[i, j] -= eta * s_ij`` with
+    :math:`s_{ij} = \\sum_p A_{ip} B_{pj}` summed in ascending p, where
+    ``A[i, p] = a[ao + i*ars + p*acs]``, ``B[p, j] = b[bo + p*brs + j*bcs]``, out r x c row-major."""
+    for i in range(r):
+        for j in range(c):
+            s = 0.0
+            for p in range(k):
+                s += a[ao + i * ars + p * acs] * b[bo + p * brs + j * bcs]
+            if eta is None:
+                out[oo + i * c + j] = s
+            else:
+                out[oo + i * c + j] -= eta * s
+
+
+@njit(cache=True, inline="always")
 def _mm(a, ao, b, bo, out, oo, r, k, c, blas, D):
     """``out = A @ B`` with A: r x k, B: k x c."""
     if D is not None:
-        r, k, c = D, D, D
+        r = k = c = len(D)
     if blas is not None:
         if r * k * c >= _BLAS_MIN:
             np.dot(a[ao:ao + r * k].reshape((r, k)), b[bo:bo + k * c].reshape((k, c)),
                    out[oo:oo + r * c].reshape((r, c)))
             return
-    # i-p-j order: the inner loop runs along rows of B and out (contiguous, vectorisable);
-    # each entry still sums over p in ascending order.
-    for i in range(r):
-        o = oo + i * c
-        for j in range(c):
-            out[o + j] = 0.0
-        for p in range(k):
-            aip = a[ao + i * k + p]
-            q = bo + p * c
-            for j in range(c):
-                out[o + j] += aip * b[q + j]
+    _loops(a, ao, k, 1, b, bo, c, 1, out, oo, r, k, c, None)
 
 
-@njit(inline="always")
+@njit(cache=True, inline="always")
 def _mtm(a, ao, b, bo, out, oo, r, k, c, blas, D):
     """``out = A.T @ B`` with A: k x r, B: k x c."""
     if D is not None:
-        r, k, c = D, D, D
+        r = k = c = len(D)
     if blas is not None:
         if r * k * c >= _BLAS_MIN:
             np.dot(a[ao:ao + k * r].reshape((k, r)).T, b[bo:bo + k * c].reshape((k, c)),
                    out[oo:oo + r * c].reshape((r, c)))
             return
-    for i in range(r * c):
-        out[oo + i] = 0.0
-    for p in range(k):
-        q = bo + p * c
-        for i in range(r):
-            api = a[ao + p * r + i]
-            o = oo + i * c
-            for j in range(c):
-                out[o + j] += api * b[q + j]
+    _loops(a, ao, 1, r, b, bo, c, 1, out, oo, r, k, c, None)
 
 
-@njit(inline="always")
-def _mmt(a, ao, b, bo, out, oo, r, k, c, blas, D):
-    """``out = A @ B.T`` with A: r x k, B: c x k."""
+@njit(cache=True, inline="always")
+def _mmt(a, ao, b, bo, out, oo, r, k, c, eta, gbuf, blas, D):
+    """``out = A @ B.T`` (``eta`` None) or ``out -= eta * A @ B.T``, A: r x k, B: c x k;
+    ``gbuf`` is scratch for the BLAS product of the second form."""
     if D is not None:
-        r, k, c = D, D, D
+        r = k = c = len(D)
     if blas is not None:
         if r * k * c >= _BLAS_MIN:
-            np.dot(a[ao:ao + r * k].reshape((r, k)), b[bo:bo + c * k].reshape((c, k)).T,
-                   out[oo:oo + r * c].reshape((r, c)))
+            A, Bt = a[ao:ao + r * k].reshape((r, k)), b[bo:bo + c * k].reshape((c, k)).T
+            if eta is None:
+                np.dot(A, Bt, out[oo:oo + r * c].reshape((r, c)))
+            else:
+                np.dot(A, Bt, gbuf[:r * c].reshape((r, c)))
+                for i in range(r * c):
+                    out[oo + i] -= eta * gbuf[i]
             return
-    for i in range(r):
-        for j in range(c):
-            s = 0.0
-            for p in range(k):
-                s += a[ao + i * k + p] * b[bo + j * k + p]
-            out[oo + i * c + j] = s
+    _loops(a, ao, k, 1, b, bo, 1, k, out, oo, r, k, c, eta)
 
 
 # --------------------------------------------------------------------------------------
 # one run
 # --------------------------------------------------------------------------------------
-@njit(inline="always")
+@njit(cache=True)
 def _loss_and_G(w, off, rows, cols, pbuf, poff, m, Y, X, rbuf, G, blas, D):
     """Prefixes into ``pbuf``, the loss, and :math:`G = \\partial\\ell/\\partial E` into ``G``.
 
@@ -148,14 +146,14 @@ def _loss_and_G(w, off, rows, cols, pbuf, poff, m, Y, X, rbuf, G, blas, D):
     for i in range(dy * m):
         rbuf[i] -= Y[i]
         ssq += rbuf[i] * rbuf[i]
-    _mmt(rbuf, 0, X, 0, G, 0, dy, m, n0, blas, None)
+    _mmt(rbuf, 0, X, 0, G, 0, dy, m, n0, None, G, blas, None)
     inv_m = 1.0 / m
     for i in range(dy * n0):
         G[i] *= inv_m
     return ssq / (2.0 * m)
 
 
-@njit(inline="always")
+@njit(cache=True)
 def _step(w, off, rows, cols, trainable, kmin, eta, pbuf, poff, G, b_hi, b_lo, gbuf, blas, D):
     """One GD step in place, from the prefixes and G of the current point."""
     K = rows.shape[0]
@@ -173,13 +171,11 @@ def _step(w, off, rows, cols, trainable, kmin, eta, pbuf, poff, G, b_hi, b_lo, g
                 for i in range(r * c):
                     w[o + i] -= eta * b_hi[i]
             else:
-                _mmt(b_hi, 0, pbuf, poff[k - 1], gbuf, 0, r, n0, c, blas, D)
-                for i in range(r * c):
-                    w[o + i] -= eta * gbuf[i]
+                _mmt(b_hi, 0, pbuf, poff[k - 1], w, o, r, n0, c, eta, gbuf, blas, D)
         b_hi, b_lo = b_lo, b_hi
 
 
-@njit(inline="always")
+@njit(cache=True)
 def _record(hist_t, hist_l, n, stride, capacity, t, value):
     """The history rule of :func:`lintheory.train.gd`: keep points at multiples of
     ``stride``; on overflowing ``capacity`` double the stride and keep the multiples of it.
@@ -201,7 +197,7 @@ def _record(hist_t, hist_l, n, stride, capacity, t, value):
     return n, stride
 
 
-@njit(inline="always")
+@njit(cache=True)
 def _run(w, off, rows, cols, trainable, m, Y, X, etas, eps, max_iter, diverge_factor, stall_window, stall_rtol,
          hist_t, hist_l, capacity, pbuf, poff, rbuf, G, b_hi, b_lo, gbuf, blas, D):
     """Gradient descent until a stopping rule fires.  Returns (status, t, loss0, loss, n_hist)."""
@@ -247,7 +243,7 @@ def _run(w, off, rows, cols, trainable, m, Y, X, etas, eps, max_iter, diverge_fa
     return status, t, loss0, loss, n
 
 
-@njit(inline="always")
+@njit(cache=True)
 def _run_many(w, off, rows, cols, trainable, m, Y, X, etas, eps, max_iter, diverge_factor, stall_window,
               stall_rtol, hist_t, hist_l, capacity, out_status, out_t, out_loss0, out_loss, out_n, blas, D):
     """Runs ``b = 0..B-1`` one after another on ``w[b]`` (flat factors), ``Y[b]``, ``X[b]``
@@ -280,19 +276,6 @@ def _run_many(w, off, rows, cols, trainable, m, Y, X, etas, eps, max_iter, diver
         out_loss0[b] = l0
         out_loss[b] = l1
         out_n[b] = n
-
-
-@lru_cache(maxsize=None)
-def _compiled(D: int | None):
-    """The compiled run loop with every width equal to the constant ``D`` (``None``: any widths)."""
-
-    @njit(cache=True)
-    def run_many(w, off, rows, cols, trainable, m, Y, X, etas, eps, max_iter, diverge_factor, stall_window,
-                 stall_rtol, hist_t, hist_l, capacity, out_status, out_t, out_loss0, out_loss, out_n, blas):
-        _run_many(w, off, rows, cols, trainable, m, Y, X, etas, eps, max_iter, diverge_factor, stall_window,
-                  stall_rtol, hist_t, hist_l, capacity, out_status, out_t, out_loss0, out_loss, out_n, blas, D)
-
-    return run_many
 
 
 # --------------------------------------------------------------------------------------
@@ -457,12 +440,12 @@ def run_batch(
     hist_l = np.zeros((B, history + 1))
     status, t, n = (np.zeros(B, dtype=np.int64) for _ in range(3))
     l0, l1 = np.zeros(B), np.zeros(B)
-    _compiled(D)(
+    _run_many(
         w, off, rows, cols, flags, m, np.ascontiguousarray(Yf.reshape(B, -1)),
         np.zeros((B, 0)) if Xf is None else np.ascontiguousarray(Xf.reshape(B, -1)),
         np.ascontiguousarray(etas, dtype=np.float64), -math.inf if eps is None else float(eps), int(max_iter),
         float(diverge_factor), int(stall_window or 0), float(stall_rtol), hist_t, hist_l, int(history),
-        status, t, l0, l1, n, blas,
+        status, t, l0, l1, n, blas, None if D is None else (0,) * D,
     )
     return BatchedResult(
         status=tuple(STATUSES[s] for s in status),

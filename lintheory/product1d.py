@@ -2,7 +2,7 @@ r"""One-dimensional deep linear networks (Shamir 2018): :math:`F(w) = \tfrac12(\
 
 Gradient descent :math:`w_i \leftarrow w_i - \eta\,(\prod_j w_j - y)\prod_{j \ne i} w_j`, for many
 independent runs at once (one row of ``w`` per run).  Products and leave-one-out products are
-computed in log space (sign and :math:`\sum_j \log|w_j|` from prefix and suffix sums), so they
+computed in log space (sign and :math:`\sum_j \log|w_j|`), so they
 neither underflow nor overflow at any depth: a product of :math:`k` standard normals is about
 :math:`e^{-0.635k}`, below float64's range beyond :math:`k \approx 1100`, and its relative
 accuracy is :math:`O(k)` units of round-off at every depth.
@@ -57,23 +57,23 @@ def zas_1d(L: int) -> np.ndarray:
     return w
 
 
+_TINY = 1e-300  # stands in for an exact zero factor: its products are then below 1e-300 * (the rest)
+
+
 def leave_one_out(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r"""Row products :math:`p = \prod_j w_j` and :math:`q_i = \prod_{j\ne i} w_j`, in log space.
 
-    ``w`` is ``runs x k``; returns ``p`` (``runs``) and ``q`` (``runs x k``).  Exact zeros are
-    handled (their logarithm is :math:`-\infty`, which only zeroes the products containing them).
+    ``w`` is ``runs x k``; returns ``p`` (``runs``) and ``q`` (``runs x k``):
+    :math:`|q_i| = \exp(\sum_j \log|w_j| - \log|w_i|)`, signs from the parity of negative factors.
+    An exact zero factor is taken as :math:`10^{-300}`, which leaves every float64 update unchanged
+    (the products containing it are below :math:`10^{-300}` times the others).
     """
-    with np.errstate(divide="ignore"):
-        logs = np.log(np.abs(w))
-    neg = (w < 0).astype(np.int64)
-    zeros = np.zeros((w.shape[0], 1))
-    pre = np.concatenate([zeros, np.cumsum(logs[:, :-1], axis=1)], axis=1)
-    suf = np.concatenate([np.cumsum(logs[:, :0:-1], axis=1)[:, ::-1], zeros], axis=1)
-    total_neg = neg.sum(axis=1, keepdims=True)
-    q_sign = 1.0 - 2.0 * ((total_neg - neg) % 2)
-    q = q_sign * np.exp(pre + suf)
-    p_sign = 1.0 - 2.0 * (total_neg[:, 0] % 2)
-    p = p_sign * np.exp(pre[:, -1] + logs[:, -1])
+    logs = np.log(np.maximum(np.abs(w), _TINY))
+    total = logs.sum(axis=1)
+    neg = w < 0
+    parity = neg.sum(axis=1) % 2
+    p = np.where(parity == 1, -1.0, 1.0) * np.exp(total)
+    q = np.where(neg ^ (parity == 1)[:, None], -1.0, 1.0) * np.exp(total[:, None] - logs)
     return p, q
 
 

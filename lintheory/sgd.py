@@ -29,7 +29,7 @@ import numpy as np
 
 from lintheory.lifted.model import forward, layer_input
 
-__all__ = ["SOLVERS", "Solver", "TrainResult", "caffe_solver", "cross_entropy", "init_weights",
+__all__ = ["SOLVERS", "Solver", "TrainResult", "caffe_solver", "cross_entropy", "init_weights", "updater",
            "loss_and_gradients", "train"]
 
 SOLVERS: tuple[str, ...] = ("sgd", "nesterov", "adagrad", "adadelta", "rmsprop", "adam")
@@ -108,7 +108,7 @@ def loss_and_gradients(W: Sequence[np.ndarray], X: np.ndarray, y: np.ndarray) ->
     return loss, grads
 
 
-def _updater(s: Solver) -> Callable[[list[np.ndarray], np.ndarray, int], np.ndarray]:
+def updater(s: Solver) -> Callable[[list[np.ndarray], np.ndarray, int], np.ndarray]:
     """Update rule ``(state, g, t) -> step`` (W += step); ``state`` holds the solver's history."""
     mu, d = s.momentum, s.delta
 
@@ -170,7 +170,7 @@ def train(W0: Sequence[np.ndarray], X: np.ndarray, y: np.ndarray, solver: Solver
     if not weight_decay >= 0:
         raise ValueError(f"weight_decay must be non-negative, got {weight_decay}")
     W = [np.array(w, dtype=float) for w in W0]
-    update = _updater(solver)
+    update = updater(solver)
     history = [[np.zeros_like(w), np.zeros_like(w)] for w in W]
     m, t, losses, seen = X.shape[1], 0, [], []
     for epoch in range(1, epochs + 1):

@@ -118,8 +118,9 @@ def _powi(x, n):
 
 
 @njit(cache=True, error_model="numpy")
-def _diagnose(a, w, s, L):
-    """Loss, ||grad R||^2, sigma_min(P), output balance of the reduced state."""
+def _diagnose(a, w, s, L, aLm1_out, r_out):
+    """Loss, ||grad R||^2, sigma_min(P), squared output balance of the reduced state; a^(L-1) and the
+    residuals are left in ``aLm1_out`` and ``r_out`` for the step."""
     loss = 0.0
     grad_sq = 0.0
     smin = np.inf
@@ -128,28 +129,35 @@ def _diagnose(a, w, s, L):
         aLm1 = _powi(a[i], L - 1)
         aL = aLm1 * a[i]
         r = w[i] * aL - s[i]
+        aLm1_out[i] = aLm1
+        r_out[i] = r
         loss += 0.5 * r * r
         grad_sq += r * r * (aL * aL + L * (w[i] * aLm1) ** 2)
         smin = min(smin, abs(aL))
         c = a[i] * a[i] - 1.0 - w[i] * w[i]
         bal += c * c
-    return loss, grad_sq, smin, math.sqrt(bal)
+    return loss, grad_sq, smin, bal
 
 
 @njit(cache=True, error_model="numpy")
 def _reduced_run(a, w, s, L, eta, eps, max_iter, diverge_factor, log_q, thresholds, crossings,
                  hist_t, hist_l, stats):
     """The recursion with every-step diagnostics.  Returns (status, t, loss0, loss, n_hist)."""
-    loss, grad_sq, smin, bal = _diagnose(a, w, s, L)
+    aLm1, res = np.empty_like(a), np.empty_like(a)
+    loss, grad_sq, smin, bal = _diagnose(a, w, s, L, aLm1, res)
     loss0 = loss
     log0 = math.log(loss0) if loss0 > 0 else 0.0
     env_max, env_arg = -np.inf, 0
+    track_envelope = not math.isnan(log_q)
+    q = math.exp(log_q) if track_envelope else 1.0
+    ceiling = 0.0
     max_bal, min_smin, min_gr, min_pl = bal, smin, np.inf, np.inf
     n, stride, cap = 0, 1, hist_t.shape[0]
+    next_record = 0
     t = 0
     status = _MAX_ITER
     while True:
-        if t % stride == 0:
+        if t == next_record:
             if n == cap - 1:
                 half = 0
                 for k in range(0, n, 2):
@@ -162,16 +170,24 @@ def _reduced_run(a, w, s, L, eta, eps, max_iter, diverge_factor, log_q, threshol
                 hist_t[n] = t
                 hist_l[n] = loss
                 n += 1
+            next_record = (t // stride + 1) * stride
         for j in range(thresholds.shape[0]):
             if crossings[j] < 0 and loss <= thresholds[j]:
                 crossings[j] = t
         if loss > 0:
-            if not math.isnan(log_q):
+            # the logarithm is taken only when R(t) comes within 1e-6 (relative) of the running ceiling
+            # exp(env_max + log R(0) + t log q), kept as a product renormalised every 2^16 steps
+            if track_envelope and (loss > 0.999999 * ceiling or t & 0xFFFF == 0):
                 excess = math.log(loss) - log0 - t * log_q
                 if excess > env_max:
                     env_max, env_arg = excess, t
-            min_gr = min(min_gr, grad_sq / (2.0 * loss))
-            min_pl = min(min_pl, grad_sq / (2.0 * smin * smin * loss))
+                ceiling = math.exp(env_max + log0 + t * log_q)
+            ceiling *= q
+            # compare before dividing: a division per step costs more than the rest of the bookkeeping
+            if grad_sq < 2.0 * loss * min_gr:
+                min_gr = grad_sq / (2.0 * loss)
+            if grad_sq < 2.0 * smin * smin * loss * min_pl:
+                min_pl = grad_sq / (2.0 * smin * smin * loss)
         max_bal = max(max_bal, bal)
         min_smin = min(min_smin, smin)
         if not math.isfinite(loss) or loss > diverge_factor * loss0:
@@ -183,18 +199,18 @@ def _reduced_run(a, w, s, L, eta, eps, max_iter, diverge_factor, log_q, threshol
         if t >= max_iter:
             break
         for i in range(s.shape[0]):
-            aLm1 = _powi(a[i], L - 1)
-            r = w[i] * aLm1 * a[i] - s[i]
-            a_new = a[i] - eta * r * w[i] * aLm1
-            w[i] = w[i] - eta * r * aLm1 * a[i]
+            step = eta * res[i] * aLm1[i]
+            a_new = a[i] - step * w[i]
+            w[i] = w[i] - step * a[i]
             a[i] = a_new
         t += 1
-        loss, grad_sq, smin, bal = _diagnose(a, w, s, L)
+        loss, grad_sq, smin, bal = _diagnose(a, w, s, L, aLm1, res)
     if n == 0 or hist_t[n - 1] != t:
         hist_t[n] = t
         hist_l[n] = loss
         n += 1
-    stats[0], stats[1], stats[2], stats[3], stats[4], stats[5] = env_max, env_arg, max_bal, min_smin, min_gr, min_pl
+    stats[0], stats[1], stats[2] = env_max, env_arg, math.sqrt(max_bal)
+    stats[3], stats[4], stats[5] = min_smin, min_gr, min_pl
     return status, t, loss0, loss, n
 
 

@@ -41,6 +41,7 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from typing import Any, Literal
 
 from proofs_check.claim import RunRecord, Verdict
@@ -160,6 +161,21 @@ def _tolerance_text(rule: str, reason: str | None) -> str:
     return f"{rule} ({reason})" if reason else rule
 
 
+def _rowwise_verdict(rows: Sequence[Row], n_decided: int, violations: Sequence[Row],
+                     describe: Callable[[Row], str], holds: str, template: Verdict) -> Verdict:
+    """Refuted by the worst violation, inconclusive when rows are undecided or absent, else confirmed."""
+    if violations:
+        worst = violations[0]
+        return replace(template, verdict="refuted",
+                       summary=f"violated in {len(violations)} of {len(rows)} instances; worst "
+                               f"{_params_text(worst['params'])}: {describe(worst)}")
+    if not rows or n_decided < len(rows):
+        summary = (f"{len(rows) - n_decided} of {len(rows)} instances are NaN; no violation among the rest"
+                   if rows else "no finished instance to compare")
+        return replace(template, verdict="inconclusive", summary=summary)
+    return replace(template, summary=f"holds in all {len(rows)} instances; {holds}")
+
+
 def bound_verdict(
     rows: Sequence[Row], *, rtol: float, atol: float = 0.0, sense: Literal["upper", "lower"] = "upper",
     predicted: str, observed: str, arithmetic: str, reason: str | None = None,
@@ -200,18 +216,11 @@ def bound_verdict(
     ev = jsonable({**(evidence or {}), "table": list(rows), "slack": slack,
                    "violations": [r["params"] for r in violations]})
     slack_text = f"slack observed/predicted in [{slack['min']:.3g}, {slack['max']:.3g}]" if slack else "no slack"
-    if violations:
-        worst = violations[0]
-        summary = (f"violated in {len(violations)} of {len(rows)} instances; worst {_params_text(worst['params'])}: "
-                   f"observed {_fmt(worst['observed'])} {'>' if sense == 'upper' else '<'} "
-                   f"predicted {_fmt(worst['predicted'])}")
-        return Verdict("refuted", summary, predicted, observed, tolerance, arithmetic, ev)
-    if not rows or len(decided) < len(rows):
-        summary = (f"{len(rows) - len(decided)} of {len(rows)} instances are NaN; no violation among the rest"
-                   if rows else "no finished instance to compare")
-        return Verdict("inconclusive", summary, predicted, observed, tolerance, arithmetic, ev)
-    summary = f"holds in all {len(rows)} instances; {slack_text}"
-    return Verdict("confirmed", summary, predicted, observed, tolerance, arithmetic, ev)
+    rel = ">" if sense == "upper" else "<"
+    return _rowwise_verdict(
+        rows, len(decided), violations,
+        lambda w: f"observed {_fmt(w['observed'])} {rel} predicted {_fmt(w['predicted'])}", slack_text,
+        Verdict("confirmed", "", predicted, observed, tolerance, arithmetic, ev))
 
 
 def identity_verdict(
@@ -242,17 +251,9 @@ def identity_verdict(
     max_error = max((r["error"] for r in decided), default=math.nan)
     ev = jsonable({**(evidence or {}), "table": table, "max_error": max_error,
                    "violations": [r["params"] for r in violations]})
-    if violations:
-        worst = violations[0]
-        summary = (f"fails in {len(violations)} of {len(table)} instances; worst {_params_text(worst['params'])}: "
-                   f"error {worst['error']:.3g} > allowed {worst['allowed']:.3g}")
-        return Verdict("refuted", summary, predicted, observed, tolerance, arithmetic, ev)
-    if not table or len(decided) < len(table):
-        summary = (f"{len(table) - len(decided)} of {len(table)} errors are NaN; no violation among the rest"
-                   if table else "no finished instance to compare")
-        return Verdict("inconclusive", summary, predicted, observed, tolerance, arithmetic, ev)
-    return Verdict("confirmed", f"holds in all {len(table)} instances; max error {max_error:.3g}",
-                   predicted, observed, tolerance, arithmetic, ev)
+    return _rowwise_verdict(
+        table, len(decided), violations, lambda w: f"error {w['error']:.3g} > allowed {w['allowed']:.3g}",
+        f"max error {max_error:.3g}", Verdict("confirmed", "", predicted, observed, tolerance, arithmetic, ev))
 
 
 def _estimate(fit: Any) -> tuple[str, float]:

@@ -261,14 +261,28 @@ def judge_claim(claim: Claim, records: Sequence[RunRecord], *, code_version: str
     }
 
 
+def _arithmetics(entries: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The distinct arithmetics of the claims (a claim may state several, joined by "+")."""
+    names = {a.strip() for e in entries for a in e["arithmetic"].split(" + ")}
+    return sorted(a for a in names if a and not a.startswith("("))
+
+
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _cores() -> int:
+    """Cores this process may run on (a container's or taskset's share, not the host's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _check_args(profile: str, workers: int | None, seed: int) -> int:
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
-    workers = (os.cpu_count() or 1) if workers is None else workers
+    workers = _cores() if workers is None else workers
     if not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     if not isinstance(seed, int) or isinstance(seed, bool):
@@ -348,7 +362,7 @@ def run_claims(claims: Sequence[Claim], profile: str, out_dir: str | Path, *, wo
         "schema": results.SCHEMA,
         "provenance": {
             **provenance.environment(), "profile": profile, "seed": seed,
-            "arithmetic": sorted({e["arithmetic"] for e in entries if not e["arithmetic"].startswith("(")}),
+            "arithmetic": _arithmetics(entries),
             "workers": None if scheduler else workers, "scheduler": scheduler,
             "started": started, "finished": _now(), "wall_seconds": time.perf_counter() - t0,
             "runs": {"total": len(records), "computed": len(records) - cached, "cached": cached, "failed": n_failed},

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -101,7 +101,7 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
 class _Data:
     X: dict[str, np.ndarray]
     y: dict[str, np.ndarray]
-    widths: tuple[int, ...] = field(default=())
+    widths: tuple[int, ...]
 
 
 def _prepare(dataset: str, hidden: str, replicate: int) -> _Data:

@@ -33,7 +33,7 @@ def _assert_equal_runs(batch, singles):
 
 def test_batched_equals_one_by_one_with_per_run_stopping():
     rng = np.random.default_rng(0)
-    B, widths = 6, (2, 3, 4, 2)
+    B, widths = 6, (2, 4, 4, 2)
     factors = [0.6 * rng.standard_normal((B, widths[k + 1], widths[k])) for k in range(len(widths) - 1)]
     target = rng.standard_normal((B, 2, 2))
     # Small steps converge at different iterations, a large one diverges, a tiny one hits max_iter.
@@ -47,7 +47,7 @@ def test_batched_equals_one_by_one_with_per_run_stopping():
 
 def test_batched_data_loss_with_frozen_factor_equals_one_by_one():
     rng = np.random.default_rng(1)
-    B, d, d_in, m = 4, 3, 2, 7
+    B, d, d_in, m = 4, 4, 2, 7
     W_in = np.broadcast_to(np.vstack([np.eye(d_in), np.zeros((d - d_in, d_in))]), (B, d, d_in)).copy()
     blocks = [np.eye(d) + 0.1 * rng.standard_normal((B, d, d)) for _ in range(3)]
     factors = [W_in, *blocks, 0.3 * rng.standard_normal((B, 2, d))]

@@ -53,6 +53,14 @@ def test_known_verdicts_reach_results_and_every_report(tmp_path, monkeypatch):
     assert main(["report", str(tmp_path), "--no-pdf"]) == 0
     assert (tmp_path / "report.md").read_text() == md
 
+    # without the claim's module, the earlier drawing is reused; stale figures of this scheme are pruned
+    (tmp_path / "figures" / "toy0000-renamed-claim-old.png").write_bytes(b"stale")
+    (tmp_path / "figures" / "my-notes.txt").write_text("not ours")
+    built = report.build(tmp_path, on_disk, lambda cid: (), pdf=False)
+    assert built.warnings == () and (tmp_path / "report.md").read_text() == md
+    assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == [
+        "my-notes.txt", "toy0000-sample-mean-bound-means.pdf", "toy0000-sample-mean-bound-means.png"]
+
 
 def test_failing_runs_are_recorded_and_never_stop_the_sweep(tmp_path):
     claims = toy_failing.CLAIMS + KNOWN_CLAIMS[:1]
@@ -86,7 +94,8 @@ def test_same_seed_gives_identical_results_and_another_seed_does_not(tmp_path):
     assert comparable(a.data) == comparable(b.data)
     assert comparable(a.data)["claims"] != comparable(c.data)["claims"]
     # the seed of a run depends on the global seed, the claim id and the parameters only
-    assert run_seed(5, "toy0000.x", params_key({"n": 1, "m": 2})) == run_seed(5, "toy0000.x", params_key({"m": 2, "n": 1}))
+    swapped = params_key({"m": 2, "n": 1})
+    assert run_seed(5, "toy0000.x", params_key({"n": 1, "m": 2})) == run_seed(5, "toy0000.x", swapped)
     assert len({run_seed(s, "toy0000.x", "{}") for s in range(100)}) == 100
 
 
@@ -111,10 +120,10 @@ NASTY = {
         "predicted": "|x| <= 2 log(1/eps)", "observed": "T_eps", "tolerance": "rtol=1e-12 (float64)",
         "arithmetic": "mpmath:dps=50", "runs": 100, "failed_runs": 1, "seconds": 1.0,
         "failures": [{"params": {"n": 7}, "status": "error", "error": "KeyError: 'x_1' (at a_b.py:3 in f)"}],
-        "evidence": {"table": [{"params": {"n_layers": i, "eta": 0.1}, "predicted": 4.0, "observed": None,
+        "evidence": {"table": [{"params": {"widths": [i, 2], "eta": 0.1}, "predicted": 4.0, "observed": None,
                                 "slack": None, "status": "diverged", "extra_list": list(range(30))}
                                for i in range(100)],
-                     "slack": {"min": 0.1, "median": 0.5, "max": 1.25}, "violations": [{"n_layers": 3}],
+                     "slack": {"min": 0.1, "median": 0.5, "max": 1.25}, "violations": [{"widths": [3, 2]}],
                      "fit": {"exponent": 1.0, "ci95": [0.9, 1.1], "n": 5, "expected": 1.0, "sense": "at_most"}},
         "symbolic": {"eta_max": r"\frac{2}{L}", "rate": r"\min\left(1, \rho\right)"},
         "figures": [], "notes": ["a note with $ and _"],

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import signal
 import sqlite3
@@ -43,10 +45,8 @@ def test_kill_9_mid_sweep_then_rerun_recomputes_nothing_finished(tmp_path, toy_e
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(timeout=30)
         finally:
-            try:  # the pool's worker processes are in the session we started
+            with contextlib.suppress(ProcessLookupError):  # the pool's workers are in the session we started
                 os.killpg(proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
     before = _committed(out / "cache.sqlite")
     assert 4 <= len(before) < 12 and not (out / "results.json").exists()
 
@@ -55,8 +55,6 @@ def test_kill_9_mid_sweep_then_rerun_recomputes_nothing_finished(tmp_path, toy_e
     assert len(after) == 12
     assert all(after[key] == stamp for key, stamp in before.items())  # no committed run was redone
     markers = Path(env["TOY_MARKER_DIR"])
-    import json
-
     for params, _ in before:
         p = json.loads(params)
         assert (markers / f"{p['n']}-{p['rep']}").read_text() == "ran\n", p  # computed exactly once
@@ -67,9 +65,8 @@ def test_kill_9_mid_sweep_then_rerun_recomputes_nothing_finished(tmp_path, toy_e
 
 
 def test_dask_local_cluster_gives_the_local_pool_results(tmp_path, monkeypatch):
-    from distributed import LocalCluster
-
     from conftest import FIXTURES
+    from distributed import LocalCluster
 
     # worker processes must import the toy claims by name
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(FIXTURES), str(REPO)]))

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from lintheory.inits import gaussian, near_identity
+from lintheory import kernels
 from lintheory.kernels import STATUSES, gd_float64
 from lintheory.nets import Problem, deep_linear, residual_net
 from lintheory.train import Stop, gd
@@ -58,7 +59,7 @@ def _assert_same_run(traj, net_T, fast):
 
 def test_whitened_deep_linear_with_mixed_widths_matches_gd():
     rng = np.random.default_rng(0)
-    net = gaussian([3, 5, 2, 4], 0.6, rng)
+    net = gaussian([3, 4, 2, 4], 0.6, rng)
     problem = Problem.whitened(rng.standard_normal((4, 3)))
     traj, net_T, fast = _both(net, problem, 0.05, Stop(eps=1e-6, max_iter=400))
     assert traj.iterations > 50  # a run long enough to accumulate round-off
@@ -68,7 +69,7 @@ def test_whitened_deep_linear_with_mixed_widths_matches_gd():
 def test_data_loss_matches_gd():
     rng = np.random.default_rng(1)
     X, Y = rng.standard_normal((3, 9)), rng.standard_normal((2, 9))
-    net = gaussian([3, 4, 6, 2], 0.5, rng)
+    net = gaussian([3, 4, 4, 2], 0.5, rng)
     traj, net_T, fast = _both(net, Problem.data(X, Y), 0.05, Stop(eps=1e-12, max_iter=300))
     assert traj.status == "max_iter"  # the data are not fit exactly: the loss plateaus above eps
     _assert_same_run(traj, net_T, fast)
@@ -86,6 +87,36 @@ def test_residual_net_with_frozen_input_embedding_matches_gd():
     _assert_same_run(traj, net_T, fast)
 
 
+def test_generic_loop_path_matches_gd():
+    """Widths above SPECIALISE_MAX but products below the BLAS threshold: run-time loop bounds."""
+    rng = np.random.default_rng(11)
+    net = gaussian([3, 12, 2], 0.3, rng)
+    assert max(net.widths) > kernels.SPECIALISE_MAX
+    problem = Problem.whitened(rng.standard_normal((2, 3)))
+    traj, net_T, fast = _both(net, problem, 0.05, Stop(eps=1e-9, max_iter=300))
+    _assert_same_run(traj, net_T, fast)
+
+
+def test_padded_small_widths_equal_the_generic_path_bit_for_bit(monkeypatch):
+    """Zero padding to D x D only adds exact zeros to each sum, in the same order."""
+    rng = np.random.default_rng(12)
+    net = gaussian([3, 4, 2, 4], 0.6, rng)
+    Phi, X, Y = rng.standard_normal((4, 3)), rng.standard_normal((3, 5)), rng.standard_normal((4, 5))
+    problems = ((Phi, None), (Y, X))
+
+    def runs():
+        return [gd_float64(net.factors, (False, True, True), target, 0.05, X=data, eps=1e-9, max_iter=150)
+                for target, data in problems]
+
+    padded = runs()
+    monkeypatch.setattr(kernels, "SPECIALISE_MAX", 0)
+    for p, g in zip(padded, runs()):
+        assert (p.status, p.iterations) == (g.status, g.iterations)
+        np.testing.assert_array_equal(p.history_loss, g.history_loss)
+        for F_p, F_g in zip(p.factors, g.factors):
+            np.testing.assert_array_equal(F_p, F_g)
+
+
 def test_blas_path_matches_gd():
     """Widths above the BLAS threshold take the BLAS products inside the kernel."""
     rng = np.random.default_rng(3)
@@ -98,7 +129,7 @@ def test_blas_path_matches_gd():
 
 def test_schedule_matches_gd_and_holds_its_last_entry():
     rng = np.random.default_rng(4)
-    net = gaussian([2, 3, 2], 0.7, rng)
+    net = gaussian([2, 4, 2], 0.7, rng)
     problem = Problem.whitened(rng.standard_normal((2, 2)))
     steps = np.array([0.01, 0.02, 0.04, 0.08])
     traj, net_T = gd(net, problem, lambda t: steps[min(t, len(steps) - 1)], Stop(eps=1e-9, max_iter=200))
@@ -108,7 +139,7 @@ def test_schedule_matches_gd_and_holds_its_last_entry():
 
 def test_iteration_count_is_the_first_below_eps():
     rng = np.random.default_rng(5)
-    net = gaussian([2, 3, 3, 2], 0.6, rng)
+    net = gaussian([2, 4, 4, 2], 0.6, rng)
     Phi = rng.standard_normal((2, 2))
     eps = 1e-7
     fast = gd_float64(net.factors, None, Phi, 0.05, eps=eps, max_iter=10_000, history=10_000)
@@ -124,7 +155,7 @@ def test_iteration_count_is_the_first_below_eps():
 
 def test_divergence_matches_gd():
     rng = np.random.default_rng(6)
-    net = gaussian([2, 3, 2], 1.0, rng)
+    net = gaussian([2, 4, 2], 1.0, rng)
     problem = Problem.whitened(3 * rng.standard_normal((2, 2)))
     for stop in (Stop(eps=1e-8, max_iter=500, diverge_factor=1e6), Stop(eps=1e-8, max_iter=5000, diverge_factor=math.inf)):
         with np.errstate(over="ignore", invalid="ignore"):  # the reference trainer overflows on purpose
@@ -163,7 +194,7 @@ def test_stall_matches_gd():
 @pytest.mark.parametrize("history", [2, 3, 10, 64])
 def test_bounded_history_matches_gd_and_keeps_first_and_last(history):
     rng = np.random.default_rng(9)
-    net = gaussian([2, 3, 2], 0.6, rng)
+    net = gaussian([2, 4, 2], 0.6, rng)
     problem = Problem.whitened(rng.standard_normal((2, 2)))
     for max_iter in (0, 1, 5, 333, 1000):
         traj, net_T, fast = _both(net, problem, 0.01, Stop(eps=1e-30, max_iter=max_iter), history=history)

@@ -104,8 +104,17 @@ def test_entry_point_makes_claims_work_from_outside_the_tree(tmp_path):
     assert "1 passed" in proc.stdout
 
 
+def test_a_real_claim_runs_as_an_item(pytester):
+    result = pytester.runpytest_inprocess("-p", PLUGIN, "--claims", "arora2018.whitening_reduction",
+                                          "--claims-out", str(pytester.path / "out"), "--claims-workers", "1")
+    result.assert_outcomes(passed=1)
+
+
+@pytest.mark.slow
 def test_smoke_run_of_every_registered_claim(pytester):
-    """Every claim of the package runs on the quick profile and yields a verdict, none an error."""
+    """Every claim of the package runs on the quick profile and yields a verdict, none an error.
+
+    Slow: the quick profile of every claim takes minutes on two loaded cores."""
     from proofs_check import registry
 
     claims = registry.all_claims()

@@ -62,7 +62,7 @@ def test_block_quadratic_agrees_with_direct_evaluation_at_60_digits():
     AGB = A * G * B
     step = sym.exact_step()
     values = {sym.m: m, sym.G2: frob(G), sym.AGB2: frob(AGB), sym.ell: loss}
-    phi = sp.lambdify((sym.eta, *values), sym._phi(), modules=[{"mpf": ctx.mpf}, "mpmath"])
+    phi = sp.lambdify((sym.eta, *values), sym.block_quadratic(), modules=[{"mpf": ctx.mpf}, "mpmath"])
     for eta in (ctx.mpf("0.1"), ctx.mpf("0.7"), ctx.mpf(2)):
         direct = frob(A * (W - eta * G) * B - Y) / (2 * m)
         assert abs(phi(eta, *values.values()) - direct) <= ctx.mpf(10) ** -55 * loss

@@ -35,6 +35,7 @@ __all__ = [
     "DERIVATIONS",
     "Steps",
     "Quantity",
+    "block_quadratic",
     "contraction_factor",
     "exact_step",
     "inner_product_identity",
@@ -110,7 +111,7 @@ def _phi_raw() -> sp.Expr:
     return R2 / (2 * m) - eta * RAGB / m + eta**2 * AGB2 / (2 * m)
 
 
-def _phi() -> sp.Expr:
+def block_quadratic() -> sp.Expr:
     r"""The block quadratic after :math:`\langle R, AGB\rangle = m\|G\|_F^2` and :math:`\|R\|^2 = 2m\mathcal L`."""
     return _phi_raw().subs({RAGB: m * G2, R2: 2 * m * ell})
 
@@ -139,7 +140,7 @@ def exact_step() -> ExactStep:
     :math:`\eta^* = m\|G\|_F^2/\|AGB\|_F^2`, decrease :math:`m\|G\|_F^4/(2\|AGB\|_F^2)`,
     curvature :math:`\varphi'' = \|AGB\|_F^2/m`.
     """
-    phi = _phi()
+    phi = block_quadratic()
     (eta_star,) = sp.solve(sp.diff(phi, eta), eta)
     return ExactStep(
         eta_star=sp.simplify(eta_star),
@@ -151,7 +152,7 @@ def exact_step() -> ExactStep:
 def _normalised_bound() -> sp.Expr:
     r"""Upper bound on :math:`\varphi` at the step :math:`\eta m/(\|A\|_2^2\|B\|_2^2)`, using
     :math:`\|AGB\|_F^2 \le \|A\|_2^2\|B\|_2^2\|G\|_F^2`."""
-    return _phi().subs(AGB2, A2 * B2 * G2).subs(eta, eta * m / (A2 * B2))
+    return block_quadratic().subs(AGB2, A2 * B2 * G2).subs(eta, eta * m / (A2 * B2))
 
 
 def normalised_decrease() -> sp.Expr:
@@ -175,7 +176,7 @@ def contraction_factor() -> sp.Expr:
 
 def _exact_step_steps() -> Steps:
     step = exact_step()
-    phi = _phi()
+    phi = block_quadratic()
     return [
         ("block loss along -G, expanded: phi(eta) = (1/2m)||R - eta A G B||_F^2",
          sp.Eq(_PHI(eta), _phi_raw())),
@@ -198,7 +199,7 @@ def _normalised_step_steps() -> Steps:
     positive = sp.solveset(dec > 0, eta, sp.S.Reals)
     return [
         ("block quadratic with ||AGB||_F^2 <= ||A||_2^2 ||B||_2^2 ||G||_F^2 (an upper bound on phi)",
-         sp.Le(_PHI(eta), _phi().subs(AGB2, A2 * B2 * G2))),
+         sp.Le(_PHI(eta), block_quadratic().subs(AGB2, A2 * B2 * G2))),
         ("at the normalised step eta m / (||A||_2^2 ||B||_2^2)",
          sp.Le(ell_new, sp.expand(_normalised_bound()))),
         ("guaranteed decrease (brief E2)", sp.Ge(ell - ell_new, dec)),

@@ -77,7 +77,7 @@ def _iterations_series() -> Steps:
     series = sp.series(T, eta, 0, 2).removeO()
     return [
         ("predicted iterations (real, before the ceiling)", sp.Eq(sp.Symbol("T"), T)),
-        ("series in eta", sp.Eq(sp.Symbol("T"), sp.expand(series) + sp.Order(eta**2))),
+        ("series in eta", sp.Eq(sp.Symbol("T"), sp.expand(series, log=False) + sp.Order(eta**2))),
     ]
 
 
@@ -183,8 +183,13 @@ def _flow_initial_slope() -> sp.Expr:
 
 
 def _flow_rate() -> Steps:
+    w, w_out, R = _residual_scalar(3)
+    grad_sq = sum((sp.diff(R, v) ** 2 for v in [*w, w_out]), sp.Integer(0))
+    a = sp.symbols("a1:4", positive=True)  # the factors a_l = 1 + w_l
+    slope = sp.expand(sp.cancel(-grad_sq / R).subs({wi: ai - 1 for wi, ai in zip(w, a)}))
     return [
-        ("d log R / d tau = -||grad R||^2 / R under the flow", sp.Symbol("dlogR/dtau")),
+        ("d log R / d tau = -||grad R||^2 / R under the flow (1-D residual net, 3 blocks, a_l = 1 + w_l)",
+         sp.Eq(sp.Symbol("dlogR/dtau"), sp.collect(slope, w_out))),
         ("at ZAS (1-D residual net, 3 blocks, any y != 0)", sp.Eq(sp.Symbol("dlogR/dtau(0)"), _flow_initial_slope())),
     ]
 
@@ -228,7 +233,7 @@ def _id_crossover() -> tuple[sp.Expr, sp.Expr]:
 
 def _id_series() -> tuple[sp.Expr, sp.Expr]:
     derived = sp.series(iterations_expr(), eta, 0, 2).removeO()
-    return sp.expand(derived), 2 * _LOG / eta - _LOG / 2 - eta * _LOG / 24
+    return sp.expand(derived, log=False), 2 * _LOG / eta - _LOG / 2 - eta * _LOG / 24
 
 
 def _id_leading() -> tuple[sp.Expr, sp.Expr]:

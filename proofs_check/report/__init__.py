@@ -85,16 +85,18 @@ def build(out_dir: str | Path, data: Mapping[str, Any], figures_for: FigureSourc
     drawn: dict[str, list[figures.Drawn]] = {}
     for claim in data["claims"]:
         specs = figures_for(claim["id"])
-        if not specs:
-            if claim.get("figures"):
-                warnings.append(f"figures of {claim['id']} not drawn: the claim is not registered here")
-            continue
-        drawn[claim["id"]] = figures.draw(out_dir, claim["id"], claim.get("evidence") or {}, specs)
-        warnings += [f"figure {claim['id']}/{d.name} not drawn: {d.error}" for d in drawn[claim["id"]] if d.error]
+        if specs:
+            drawn[claim["id"]] = figures.draw(out_dir, claim["id"], claim.get("evidence") or {}, specs)
+        elif claim.get("figures"):  # e.g. rebuilding a report where the claim's module is not installed
+            drawn[claim["id"]] = figures.earlier(out_dir, claim["id"], claim["figures"])
+        warnings += [f"figure {claim['id']}/{d.name} not drawn: {d.error}" for d in drawn.get(claim["id"], ())
+                     if d.error]
     paths = [out_dir / "report.md", out_dir / "report.tex"]
     atomic.write_text(paths[0], markdown.render(data, drawn))
     atomic.write_text(paths[1], latex.render(data, drawn))
-    paths += [out_dir / p for ds in drawn.values() for d in ds for p in (d.png, d.pdf) if p]
+    files = sorted({p for ds in drawn.values() for d in ds for p in (d.png, d.pdf) if p})
+    figures.prune(out_dir, {Path(p).stem for p in files})
+    paths += [out_dir / p for p in files]
     if pdf:
         problem = compile_pdf(paths[1])
         if problem is None:

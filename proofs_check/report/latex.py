@@ -8,12 +8,13 @@ symbols mapped to LaTeX commands (pdflatex stops on an unmapped character).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from proofs_check.report.figures import Drawn
-from proofs_check.report.tables import (counts, evidence_table, highlights, is_display_math, one_line,
-                                        provenance_rows)
+from proofs_check.report.tables import (FAILURE_HEADERS, counts, evidence_table, failure_rows, verdict_rows,
+                                        is_display_math, one_line, provenance_rows)
 from proofs_check.search.results import certification_cell, search_cell
 
 _ESCAPES = {
@@ -32,7 +33,7 @@ _MATH_SYMBOLS = {
     "²": "^2", "³": "^3", "⁻": "^-", "¹": "^1",
 }
 _TEXT_SYMBOLS = {"—": "---", "–": "--", "‘": "`", "’": "'", "“": "``", "”": "''", "…": r"\ldots{}",
-                 "\u00a0": "~"}
+                 "\u00a0": "~", "§": r"\S{}", "¶": r"\P{}", "°": r"\ensuremath{^\circ}"}
 
 
 def unicode_safe(latex: str) -> str:
@@ -43,8 +44,10 @@ def unicode_safe(latex: str) -> str:
             out.append(ch)
         elif ch in _MATH_SYMBOLS:
             out.append(rf"\ensuremath{{{_MATH_SYMBOLS[ch]}}}")
-        else:
-            out.append(_TEXT_SYMBOLS.get(ch, "?"))
+        elif ch in _TEXT_SYMBOLS:
+            out.append(_TEXT_SYMBOLS[ch])
+        else:  # an accented letter keeps its base letter; anything else becomes "?"
+            out.append(unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode() or "?")
     return "".join(out)
 
 
@@ -61,7 +64,8 @@ def _tabular(headers: Sequence[str], rows: Sequence[Sequence[str]], spec: str | 
     spec = spec or "l" * len(headers)
     out = [rf"\fitwidth{{\begin{{tabular}}{{{spec}}}", r"\toprule", " & ".join(escape(h) for h in headers) + r" \\",
            r"\midrule"]
-    out += [" & ".join(escape(c) for c in row) + r" \\" for row in rows]
+    # "{}" first: a cell starting with "[" would be read as the optional argument of \\ or \midrule
+    out += ["{}" + " & ".join(escape(c) for c in row) + r" \\" for row in rows]
     return out + [r"\bottomrule", r"\end{tabular}}", ""]
 
 
@@ -86,18 +90,16 @@ _PREAMBLE = r"""\documentclass[10pt]{article}
 
 
 def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn]) -> list[str]:
-    out = [rf"\section{{\texorpdfstring{{{_tt(claim['id'])}}}{{{escape(claim['id'])}}}: {escape(claim.get('title', ''))}}}",
+    heading = rf"\texorpdfstring{{{_tt(claim['id'])}}}{{{escape(claim['id'])}}}: {escape(claim.get('title', ''))}"
+    out = [rf"\section{{{heading}}}",
            rf"\textbf{{{escape(claim['verdict'].upper())}}} --- {escape(claim['summary'])}", "",
            rf"\noindent Paper \texttt{{{escape(claim['paper'])}}}, {escape(claim['source'])}; kind: "
            rf"{escape(claim['kind'])}; {claim['runs']} runs ({claim['failed_runs']} failed), "
            rf"{claim['seconds']:.1f}\,s.", ""]
     out += _statement(claim["statement_latex"])
-    out += [r"\begin{center}", rf"\begin{{tabular}}{{>{{\raggedright}}p{{0.2\linewidth}}p{{0.72\linewidth}}}}",
+    out += [r"\begin{center}", r"\begin{tabular}{>{\raggedright}p{0.2\linewidth}p{0.72\linewidth}}",
             r"\toprule"]
-    out += [rf"{label} & {escape(claim[key])} \\" for label, key in
-            (("Predicted", "predicted"), ("Observed", "observed"), ("Tolerance", "tolerance"),
-             ("Arithmetic", "arithmetic"))]
-    out += [rf"{escape(label)} & {escape(value)} \\" for label, value in highlights(claim)]
+    out += [rf"{escape(label)} & {escape(value)} \\" for label, value in verdict_rows(claim)]
     out += [r"\bottomrule", r"\end{tabular}", r"\end{center}", ""]
     if claim.get("symbolic"):
         out += [r"\noindent Symbolic side (\texttt{lintheory.symbolic}):", r"\begin{itemize}"]
@@ -118,9 +120,7 @@ def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn]) -> list[str
             out += [rf"\emph{{Figure \texttt{{{escape(fig.name)}}} could not be drawn: {escape(fig.error)}}}", ""]
     if claim.get("failures"):
         out += [rf"\noindent Failed runs ({claim['failed_runs']}):", r"\begin{center}\footnotesize"]
-        out += _tabular(["Parameters", "Status", "Error"],
-                        [[", ".join(f"{k}={v}" for k, v in f["params"].items()), f["status"], f["error"] or ""]
-                         for f in claim["failures"]], spec="p{0.3\\linewidth}lp{0.5\\linewidth}")
+        out += _tabular(FAILURE_HEADERS, failure_rows(claim), spec=r"p{0.3\linewidth}lp{0.5\linewidth}")
         out += [r"\end{center}", ""]
     for note in claim.get("notes") or []:
         out += [rf"\paragraph{{Note.}} {escape(note)}", ""]

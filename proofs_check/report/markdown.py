@@ -8,8 +8,8 @@ from typing import Any
 from tabulate import tabulate
 
 from proofs_check.report.figures import Drawn
-from proofs_check.report.tables import (counts, evidence_table, fmt, highlights, is_display_math, one_line,
-                                        provenance_rows)
+from proofs_check.report.tables import (FAILURE_HEADERS, counts, evidence_table, failure_rows, verdict_rows,
+                                        is_display_math, one_line, provenance_rows)
 from proofs_check.search.results import certification_cell, search_cell
 
 
@@ -32,12 +32,7 @@ def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn]) -> list[str
            f"Paper `{claim['paper']}`, {claim['source']}; kind: {claim['kind']}; "
            f"{claim['runs']} runs ({claim['failed_runs']} failed), {claim['seconds']:.1f} s.", "",
            _statement(claim["statement_latex"]), "",
-           _table(["Predicted", "Observed", "Tolerance", "Arithmetic"],
-                  [[claim["predicted"], claim["observed"], claim["tolerance"], claim["arithmetic"]]]), ""]
-    for label, value in highlights(claim):
-        out += [f"- **{label}:** {value}"]
-    if highlights(claim):
-        out.append("")
+           _table(["", ""], [(f"**{label}**", value) for label, value in verdict_rows(claim)]), ""]
     if claim.get("symbolic"):
         out += ["Symbolic side (`lintheory.symbolic`):", ""]
         for name, latex in claim["symbolic"].items():
@@ -52,9 +47,7 @@ def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn]) -> list[str
                 else [f"*Figure `{fig.name}` could not be drawn: {fig.error}*", ""])
     if claim.get("failures"):
         out += [f"Failed runs ({claim['failed_runs']}):", "",
-                _table(["Parameters", "Status", "Error"],
-                       [[", ".join(f"{k}={fmt(v)}" for k, v in f["params"].items()), f["status"], f["error"] or ""]
-                        for f in claim["failures"]]), ""]
+                _table(FAILURE_HEADERS, failure_rows(claim)), ""]
     for note in claim.get("notes") or []:
         out += [f"> **Note:** {note}", ""]
     return out

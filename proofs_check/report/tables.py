@@ -61,6 +61,14 @@ def evidence_table(rows: Sequence[Mapping[str, Any]], max_rows: int = MAX_ROWS) 
                  f"{len(rows)} rows; the first {half} and last {half} are shown, all are in results.json")
 
 
+FAILURE_HEADERS = ("Parameters", "Status", "Error")
+
+
+def failure_rows(claim: Mapping[str, Any]) -> list[tuple[str, str, str]]:
+    """The claim's failed runs as (parameters, status, error) cells."""
+    return [(params_text(f["params"]), f["status"], f["error"] or "") for f in claim.get("failures") or []]
+
+
 def counts(claims: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     """Claims per verdict, in the order confirmed, refuted, inconclusive."""
     out = {"confirmed": 0, "refuted": 0, "inconclusive": 0}
@@ -69,7 +77,14 @@ def counts(claims: Sequence[Mapping[str, Any]]) -> dict[str, int]:
     return out
 
 
-def highlights(claim: Mapping[str, Any]) -> list[tuple[str, str]]:
+def verdict_rows(claim: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What was compared, how, and the headline numbers of the evidence, as (label, text) rows."""
+    stated = [(label, str(claim[key])) for label, key in (("Predicted", "predicted"), ("Observed", "observed"),
+                                                          ("Tolerance", "tolerance"), ("Arithmetic", "arithmetic"))]
+    return stated + _highlights(claim)
+
+
+def _highlights(claim: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The headline numbers of a claim's evidence: slack range, fitted exponent, max error."""
     ev = claim.get("evidence") or {}
     out = []

@@ -33,7 +33,7 @@ from lintheory.lifted import nnls
 from lintheory.lifted.model import LiftedConfig, LiftedState, layer_input, objective
 
 __all__ = ["BCDTrace", "BlockEvent", "SweepRecord", "bcd", "block_names", "sweep", "sweep_flops",
-           "update_output", "update_u_hidden", "update_w"]
+           "next_target", "u_hidden_qp", "update_output", "update_u_hidden", "update_w"]
 
 ConfigOrSchedule = LiftedConfig | Callable[[int], LiftedConfig]
 
@@ -75,7 +75,7 @@ def block_names(cfg: LiftedConfig) -> list[str]:
     return [f"U{n}" for n in range(1, cfg.lifted_layers + 1)] + [f"W{n}" for n in range(1, cfg.layers + 1)]
 
 
-def _next_target(n: int, Y: np.ndarray, state: LiftedState, cfg: LiftedConfig) -> tuple[float, np.ndarray]:
+def next_target(n: int, Y: np.ndarray, state: LiftedState, cfg: LiftedConfig) -> tuple[float, np.ndarray]:
     """(weight, target) of the term in which layer n+1 (0-based index n+1) consumes U_{n+1}."""
     if n + 1 < cfg.lifted_layers:
         return cfg.gamma[n + 1], state.U[n + 1]
@@ -92,10 +92,10 @@ def update_w(n: int, H: np.ndarray, Y: np.ndarray, state: LiftedState, cfg: Lift
     return scipy.linalg.solve(lhs, rhs, assume_a="pos").T
 
 
-def update_u_hidden(n: int, H: np.ndarray, Y: np.ndarray, state: LiftedState, cfg: LiftedConfig,
-                    inner: nnls.NNLSConfig) -> nnls.NNLSResult:
-    """(ZB-5) for the hidden block ``U[n]`` (0-based, so :math:`U_{n+1}`) given its input ``H``."""
-    c, T = _next_target(n, Y, state, cfg)
+def u_hidden_qp(n: int, H: np.ndarray, Y: np.ndarray, state: LiftedState,
+                cfg: LiftedConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The QP data (A, B) of (ZB-5) for the hidden block ``U[n]`` (0-based, so :math:`U_{n+1}`)."""
+    c, T = next_target(n, Y, state, cfg)
     W_next = state.W[n + 1]
     Wa = W_next[:, :W_next.shape[1] - int(cfg.bias)]
     if cfg.bias:
@@ -103,6 +103,13 @@ def update_u_hidden(n: int, H: np.ndarray, Y: np.ndarray, state: LiftedState, cf
     A = c * (Wa.T @ Wa)
     A[np.diag_indices_from(A)] += cfg.gamma[n] + cfg.eta
     B = cfg.gamma[n] * (state.W[n] @ H) + c * (Wa.T @ T) + cfg.eta * state.U[n]
+    return A, B
+
+
+def update_u_hidden(n: int, H: np.ndarray, Y: np.ndarray, state: LiftedState, cfg: LiftedConfig,
+                    inner: nnls.NNLSConfig) -> nnls.NNLSResult:
+    """(ZB-5) for the hidden block ``U[n]`` given its input ``H``, warm-started at ``U[n]``."""
+    A, B = u_hidden_qp(n, H, Y, state, cfg)
     return nnls.solve(A, B, state.U[n], inner)
 
 
