@@ -131,9 +131,7 @@ class BlockRecorder:
 
     def __call__(self, s: BlockStep) -> None:
         ar = self.data.arith
-        F_after = ar.sub(s.F_before, ar.scale(s.eta, s.G))
-        R_after = ar.sub(ar.matmul(ar.matmul(s.A, F_after), s.B), self.data.Y)
-        gap, gap_after = self.data.gap_of_residual(s.R), self.data.gap_of_residual(R_after)
+        gap, gap_after = self.data.gap_of_residual(s.R), self.data.gap_of_residual(s.R_after)
         # at the optimum (gap exactly 0) nothing is left to remove: count it as all removed
         decrease = (gap - gap_after) / gap if ar.to_float(gap) > 0 else ar.number(1)
         if self.kappa:

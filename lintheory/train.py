@@ -228,7 +228,8 @@ class BlockStep:
 
     ``A`` :math:`= F_K\cdots F_{j+1}` (factors above), ``B`` :math:`= F_{j-1}\cdots F_1 X`
     (what enters block ``j``), ``G`` the block gradient, ``eta`` the step taken,
-    ``R`` the residual before the update.  ``block`` is 0-based.
+    ``R`` and ``R_after`` the residuals before and after the update, ``F_before`` the
+    block's factor before it.  ``block`` is 0-based.
     """
 
     sweep: int
@@ -240,7 +241,8 @@ class BlockStep:
     B: Any
     G: Any
     R: Any
-    F_before: Any = field(repr=False, default=None)
+    R_after: Any = field(repr=False)
+    F_before: Any = field(repr=False)
 
 
 def _block_update(
@@ -350,7 +352,7 @@ def _bcgd(
                 updates += 1
                 if on_block is not None:
                     after = ar.frob_sq(R_new) / ar.number(2 * problem.m)
-                    on_block(BlockStep(k, j, eta, before, after, A, B, G, R, factors[j]))
+                    on_block(BlockStep(k, j, eta, before, after, A, B, G, R, R_new, factors[j]))
                 factors[j], R = F_new, R_new
             if order == "ascending":
                 grown = factors[j] if grown is None else ar.matmul(factors[j], grown)

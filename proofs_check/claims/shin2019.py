@@ -806,7 +806,7 @@ def run_width_below_threshold(params: Mapping[str, Any], seed: int) -> dict[str,
         sweeps += _CHUNK
         previous, gap = gap, float(data.gap(net.end_to_end()))
         loss = float(problem.loss_of(net.end_to_end()))
-        if abs(previous - gap) <= _SAFETY * u * math.sqrt(loss / gap) * gap:
+        if abs(previous - gap) <= 10 * u * math.sqrt(loss / gap) * gap:
             status = "stalled"
             break
     limited = float(data.rank_limited_gap(min(n, d_x, d_y)))
@@ -817,8 +817,8 @@ def run_width_below_threshold(params: Mapping[str, Any], seed: int) -> dict[str,
 def judge_width_below_threshold(runs: Sequence[RunRecord]) -> Verdict:
     texts = dict(predicted="plateau gap = (1/2m) sum_{i>n} sigma_i(Y V)^2 (rank-limited optimum, Eckart-Young), "
                            "never below it",
-                 observed=f"gap (1/2m)||R P_X||^2 where exact-step BCGD stalls (gap change over {_CHUNK} sweeps "
-                          f"within its round-off {_SAFETY:g}*u*sqrt(loss/gap), at most {_MAX_SWEEPS} sweeps)",
+                 observed=f"gap (1/2m)||R P_X||^2 where exact-step BCGD stalls (relative gap change over {_CHUNK} "
+                          f"sweeps <= 10*u*sqrt(loss/gap), its round-off level; at most {_MAX_SWEEPS} sweeps)",
                  tolerance=f"|gap - predicted| <= {_SAFETY:g}*L*u*sqrt(loss/predicted)*predicted (round-off of the "
                            "gap, L = 5); min gap along the run >= predicted minus the same",
                  arithmetic="float64")
