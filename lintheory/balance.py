@@ -42,7 +42,7 @@ def drift_prediction(weights: Sequence[Any], grads: Sequence[Any], eta: Any, ar:
 
 def _frob_pairs(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """Batched :math:`\\|U^\\top U - LL^\\top\\|_F` over the leading axis."""
-    D = np.einsum("bki,bkj->bij", upper, upper) - np.einsum("bik,bjk->bij", lower, lower)
+    D = np.matmul(upper.transpose(0, 2, 1), upper) - np.matmul(lower, lower.transpose(0, 2, 1))
     return np.sqrt(np.einsum("bij,bij->b", D, D))
 
 
@@ -57,8 +57,17 @@ def gaussian_imbalances(widths: Sequence[int], s: float, n_samples: int, rng: in
     if isinstance(n_samples, bool) or not isinstance(n_samples, int) or n_samples < 1:
         raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
     gen = as_rng(rng)
-    layers = [s * gen.standard_normal((n_samples, widths[j + 1], widths[j])) for j in range(len(widths) - 1)]
-    return np.stack([_frob_pairs(lo, up) for lo, up in zip(layers, layers[1:])], axis=1)
+    out = []
+    for n in _chunks(n_samples, max(widths) ** 2):
+        layers = [s * gen.standard_normal((n, widths[j + 1], widths[j])) for j in range(len(widths) - 1)]
+        out.append(np.stack([_frob_pairs(lo, up) for lo, up in zip(layers, layers[1:])], axis=1))
+    return np.concatenate(out)
+
+
+def _chunks(n_samples: int, entries_per_sample: int) -> list[int]:
+    """Batch sizes summing to ``n_samples`` that keep each drawn array near 2^21 entries (16 MiB)."""
+    size = max(1, 2**21 // entries_per_sample)
+    return [min(size, n_samples - k) for k in range(0, n_samples, size)]
 
 
 def lemma10_samples(a: int, d: int, b: int, s: float, n_samples: int, rng: int | np.random.Generator) -> np.ndarray:
@@ -70,6 +79,9 @@ def lemma10_samples(a: int, d: int, b: int, s: float, n_samples: int, rng: int |
     if not (np.isfinite(s) and s > 0):
         raise ValueError(f"s must be finite and > 0, got {s!r}")
     gen = as_rng(rng)
-    A = s * gen.standard_normal((n_samples, a, d))
-    B = s * gen.standard_normal((n_samples, d, b))
-    return _frob_pairs(B, A) ** 2
+    out = []
+    for n in _chunks(n_samples, max(a, b, d) ** 2):
+        A = s * gen.standard_normal((n, a, d))
+        B = s * gen.standard_normal((n, d, b))
+        out.append(_frob_pairs(B, A) ** 2)
+    return np.concatenate(out)

@@ -2,10 +2,12 @@ r"""One-dimensional deep linear networks (Shamir 2018): :math:`F(w) = \tfrac12(\
 
 Gradient descent :math:`w_i \leftarrow w_i - \eta\,(\prod_j w_j - y)\prod_{j \ne i} w_j`, for many
 independent runs at once (one row of ``w`` per run).  Products and leave-one-out products are
-computed in log space (sign and :math:`\sum_j \log|w_j|`), so they
-neither underflow nor overflow at any depth: a product of :math:`k` standard normals is about
-:math:`e^{-0.635k}`, below float64's range beyond :math:`k \approx 1100`, and its relative
-accuracy is :math:`O(k)` units of round-off at every depth.
+computed in log space (signs, and :math:`\sum_j \log|w_j|` exponentiated once), so no partial
+product under- or overflows: a product of :math:`k` standard normals is about :math:`e^{-0.635k}`,
+and a left-to-right float64 product of factors of mixed sizes can underflow long before its value
+does.  Only a product that is itself outside float64's range (beyond :math:`k \approx 1100` for
+standard normals) is rounded, to 0 or infinity, at the final exponentiation; as a GD update that is
+far below the unit round-off of every :math:`w_i`, so float64 GD is unchanged by it.
 
 The 1-D residual network :math:`w_{out}\prod_l(1 + v_l)` is the same model with factors
 :math:`(1 + v_1, \dots, 1 + v_L, w_{out})` (the shift does not change gradients); its ZAS
@@ -57,24 +59,23 @@ def zas_1d(L: int) -> np.ndarray:
     return w
 
 
-_TINY = 1e-300  # stands in for an exact zero factor: its products are then below 1e-300 * (the rest)
-
-
 def leave_one_out(w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     r"""Row products :math:`p = \prod_j w_j` and :math:`q_i = \prod_{j\ne i} w_j`, in log space.
 
     ``w`` is ``runs x k``; returns ``p`` (``runs``) and ``q`` (``runs x k``):
-    :math:`|q_i| = \exp(\sum_j \log|w_j| - \log|w_i|)`, signs from the parity of negative factors.
-    An exact zero factor is taken as :math:`10^{-300}`, which leaves every float64 update unchanged
-    (the products containing it are below :math:`10^{-300}` times the others).
+    :math:`|q_i| = \exp(\sum_j \log|w_j| - \log|w_i|)` over the non-zero factors, signs from the
+    parity of negative factors, and exact zeros wherever a product contains a zero factor.  The
+    relative error is a few units of round-off times :math:`|\sum_j \log|w_j||`.
     """
-    logs = np.log(np.maximum(np.abs(w), _TINY))
+    zero = w == 0
+    logs = np.log(np.where(zero, 1.0, np.abs(w)))
     total = logs.sum(axis=1)
+    zeros = zero.sum(axis=1)
     neg = w < 0
     parity = neg.sum(axis=1) % 2
-    p = np.where(parity == 1, -1.0, 1.0) * np.exp(total)
+    p = np.where((parity == 1), -1.0, 1.0) * np.exp(total) * (zeros == 0)
     q = np.where(neg ^ (parity == 1)[:, None], -1.0, 1.0) * np.exp(total[:, None] - logs)
-    return p, q
+    return p, q * ((zeros[:, None] - zero) == 0)
 
 
 @dataclass(frozen=True)

@@ -91,8 +91,8 @@ def load(name: str) -> Dataset:
 def stratified_split(y: np.ndarray, test: float, holdout: float, seed: int) -> Split:
     """Seeded split with the same class proportions in each part.
 
-    ``test`` and ``holdout`` are fractions of all samples (holdout is taken from what
-    remains after the test part); per class ``round(fraction * count)`` samples go to each.
+    ``test`` and ``holdout`` are fractions of all samples; per class
+    ``round(fraction * count)`` samples go to each part and the rest to ``fit``.
     """
     if not (0 < test < 1 and 0 <= holdout < 1 and test + holdout < 1):
         raise ValueError(f"test and holdout must be fractions in [0, 1) summing to < 1, got {test}, {holdout}")

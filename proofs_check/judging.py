@@ -54,6 +54,7 @@ __all__ = [
     "missing_runs_inconclusive",
     "scaling_verdict",
     "slack_table_rows",
+    "table_rows",
 ]
 
 Row = dict[str, Any]
@@ -133,27 +134,38 @@ def _get(run: RunRecord, key: Getter) -> Any:
     return key(run) if callable(key) else run.value[key]
 
 
-def slack_table_rows(
+def table_rows(
     runs: Sequence[RunRecord], *, predicted: Getter, observed: Getter, extra: Sequence[str] = (),
 ) -> list[Row]:
-    """Bound rows of the finished runs: params, predicted, observed, slack, status, extras.
+    """Rows of the finished runs: params, predicted, observed, status, extras (for identities).
 
     ``predicted``/``observed`` are keys of ``RunRecord.value`` or functions of the
-    record. ``slack = observed / predicted`` (``None`` when predicted is 0 or
-    either side is not finite). ``status`` is ``value["status"]`` when the run
-    reports one (e.g. the trajectory's ``converged``), else ``"ok"``. ``extra``
-    copies more keys of ``value`` into the row.
+    record. ``status`` is ``value["status"]`` when the run reports one (e.g. the
+    trajectory's ``converged``), else ``"ok"``. ``extra`` copies more keys of
+    ``value`` into the row. Failed runs are left out (see :func:`failures`).
     """
     rows = []
     for run in runs:
         if not run.ok:
             continue
-        p, o = _number(_get(run, predicted)), _number(_get(run, observed))
-        slack = o / p if p != 0 and math.isfinite(p) and math.isfinite(o) else None
-        row: Row = {"params": dict(run.params), "predicted": p, "observed": o, "slack": slack,
-                    "status": str(run.value.get("status", "ok"))}
+        row: Row = {"params": dict(run.params), "predicted": _number(_get(run, predicted)),
+                    "observed": _number(_get(run, observed)), "status": str(run.value.get("status", "ok"))}
         row.update({k: jsonable(run.value.get(k)) for k in extra})
         rows.append(row)
+    return rows
+
+
+def slack_table_rows(
+    runs: Sequence[RunRecord], *, predicted: Getter, observed: Getter, extra: Sequence[str] = (),
+) -> list[Row]:
+    """:func:`table_rows` plus ``slack = observed / predicted`` (for bounds).
+
+    The slack is ``None`` when predicted is 0 or either side is not finite.
+    """
+    rows = table_rows(runs, predicted=predicted, observed=observed, extra=extra)
+    for row in rows:
+        p, o = row["predicted"], row["observed"]
+        row["slack"] = o / p if p != 0 and math.isfinite(p) and math.isfinite(o) else None
     return rows
 
 

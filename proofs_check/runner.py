@@ -22,7 +22,7 @@ import multiprocessing
 import os
 import socket
 import time
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -106,7 +106,7 @@ def _plan(claim: Claim, profile: str, seed: int) -> tuple[list[_Task], list[str]
         keys = [params_key(p) for p in grid]
     except Exception as exc:  # a broken claim is reported on, not allowed to stop the others
         return [], [f"cannot expand the {profile!r} grid: {describe_exception(exc)}"]
-    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    repeated = sorted(k for k, n in Counter(keys).items() if n > 1)
     if repeated:
         return [], [f"the {profile!r} grid repeats the parameter set {repeated[0]}; add a repetition "
                     "parameter (e.g. 'rep') to repeat a run"]

@@ -24,7 +24,7 @@ import numpy as np
 
 from lintheory import sgd
 from lintheory.lifted import (
-    LiftedConfig, NNLSConfig, bcd, forward, forward_state, layer_input, predict,
+    LiftedConfig, NNLSConfig, bcd, forward, forward_state, lifted_scores, predict,
 )
 from proofs_check import data
 
@@ -143,8 +143,7 @@ def run_bcd(dataset: str, hidden: str, variant: str, replicate: int, seed: int, 
     seconds = time.perf_counter() - start
     seen = [r.observed["err"] for r in trace.records if r.observed["err"] is not None]
     F = [trace.F0] + trace.column("F")
-    cfg = v.config(layers, M, sweeps)
-    scores = state.U[-1] if cfg.output != "none" else state.W[-1] @ layer_input(state.U[-1], True)
+    scores = lifted_scores(state, v.config(layers, M, sweeps))
     return {
         "checkpoints": [t for t in sorted(marks) if t <= sweeps],
         "fit_error": [e["fit"] for e in seen], "holdout_error": [e["holdout"] for e in seen],

@@ -112,3 +112,10 @@ def test_bad_tolerances_are_rejected_before_any_judging():
     with pytest.raises(ValueError, match="tol"):
         judging.scaling_verdict(fit.linear([1, 2, 3], [1, 2, 3]), 1.0, tol=-1.0, **TEXTS)
     assert issubclass(RunFailed, RuntimeError)
+
+
+def test_table_rows_skip_failed_runs_and_copy_extras():
+    runs = _runs([(1.0, 2.0)]) + [RunRecord("toy0000.x", {"n": 5}, 5, "error", {}, "boom")]
+    rows = judging.table_rows(runs, predicted=lambda r: r.value["bound"] * 3, observed="obs", extra=("status",))
+    assert rows == [{"params": {"n": 0}, "predicted": 3.0, "observed": 2.0, "status": "converged"}]
+    assert "slack" not in rows[0]

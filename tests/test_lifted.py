@@ -5,6 +5,7 @@ from __future__ import annotations
 import mpmath
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 import scipy.optimize
 
 from lintheory.lifted import (
@@ -12,6 +13,13 @@ from lintheory.lifted import (
     objective_terms, predict, relu_projection, sweep, sweep_flops, tikhonov_coupling, tikhonov_matrix,
 )
 from lintheory.lifted import algorithm, nnls
+
+@pytest.fixture(autouse=True, scope="module")
+def _single_threaded_blas():
+    """Small matrices: a multi-threaded BLAS only adds contention on a loaded machine (as in the runner)."""
+    with threadpool_limits(limits=1):
+        yield
+
 
 COMBOS = [("free", "squared", False), ("free", "squared_hinge", True), ("relu", "squared", True),
           ("relu", "squared_hinge", False), ("none", "squared", True), ("none", "squared", False)]

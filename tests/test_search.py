@@ -248,3 +248,12 @@ def test_cli_run_fills_the_search_and_certification_columns(toy_registry, tmp_pa
     assert cli_main(["run", HALVED.id, "--out", str(out), "--workers", "1", "--no-search"]) == 0
     again = json.loads((out / "results.json").read_text())
     assert {c["id"]: c["verdict"] for c in again["claims"]}[HALVED.id] == "refuted"
+
+
+def test_cached_evaluations_of_other_code_are_not_reused(tmp_path):
+    first = search(TRUE_BOUND, budget=5, seed=4, out_dir=tmp_path)
+    path = tmp_path / "search" / f"{TRUE_BOUND.id}.evals.jsonl"
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    path.write_text("".join(json.dumps({**row, "version": "other code"}) + "\n" for row in rows))
+    again = search(TRUE_BOUND, budget=5, seed=4, out_dir=tmp_path)
+    assert again.evaluations == first.evaluations

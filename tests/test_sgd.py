@@ -6,9 +6,17 @@ import math
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from lintheory import sgd
 from lintheory.lifted import predict
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _single_threaded_blas():
+    """Small matrices: a multi-threaded BLAS only adds contention on a loaded machine (as in the runner)."""
+    with threadpool_limits(limits=1):
+        yield
 
 
 def test_mlp_gradients_match_central_differences():

@@ -14,6 +14,7 @@ from lintheory.lifted.model import (
     gradients,
     kkt_residual,
     layer_input,
+    lifted_scores,
     objective,
     objective_terms,
     predict,
@@ -25,7 +26,7 @@ from lintheory.lifted.nnls import NNLSConfig
 
 __all__ = [
     "BCDTrace", "BlockEvent", "LiftedConfig", "LiftedState", "NNLSConfig", "SweepRecord", "Terms",
-    "bcd", "block_names", "forward", "forward_state", "gradients", "kkt_residual", "layer_input",
+    "bcd", "block_names", "forward", "forward_state", "gradients", "kkt_residual", "layer_input", "lifted_scores",
     "objective",
     "objective_terms", "predict", "relu_projection", "sweep", "sweep_flops", "tikhonov_coupling",
     "tikhonov_matrix",

@@ -41,6 +41,7 @@ __all__ = [
     "gradients",
     "kkt_residual",
     "layer_input",
+    "lifted_scores",
     "loss_grad",
     "loss_value",
     "objective",
@@ -139,7 +140,8 @@ class Terms:
 
 
 def relu_projection(v: np.ndarray) -> tuple[np.ndarray, float]:
-    """(ZB-1): :math:`\\max(0,v) = \\arg\\min_{u\\ge0}\\lVert u-v\\rVert^2`, value :math:`\\lVert\\min(v,0)\\rVert^2`."""
+    """(ZB-1): :math:`\\max(0,v) = \\arg\\min_{u\\ge0}\\lVert u-v\\rVert^2`,
+    optimal value :math:`\\lVert\\min(v,0)\\rVert^2`."""
     v = np.asarray(v)
     neg = np.minimum(v, 0)
     return np.maximum(v, 0), float(np.sum(neg * neg))
@@ -172,8 +174,18 @@ def _inputs(X: np.ndarray, state: LiftedState, cfg: LiftedConfig) -> list[np.nda
     return [layer_input(acts[n], cfg.bias) for n in range(cfg.layers)]
 
 
-def _scores(X: np.ndarray, state: LiftedState, cfg: LiftedConfig, H: list[np.ndarray]) -> np.ndarray:
+def _scores(state: LiftedState, cfg: LiftedConfig, H: list[np.ndarray]) -> np.ndarray:
     return state.U[-1] if cfg.output != "none" else state.W[-1] @ H[-1]
+
+
+def lifted_scores(state: LiftedState, cfg: LiftedConfig) -> np.ndarray:
+    """The scores S the loss sees: :math:`U_N`, or :math:`W_NH_N` with the lifted :math:`U_{N-1}` (``"none"``).
+
+    Unlike the forward pass (ZB-4) they use the lifted hidden activations (training-only).
+    """
+    if cfg.output != "none":
+        return state.U[-1]
+    return state.W[-1] @ layer_input(state.U[-1], cfg.bias)
 
 
 def loss_value(S: np.ndarray, Y: np.ndarray, loss: Loss) -> float:
@@ -202,7 +214,7 @@ def objective_terms(X: np.ndarray, Y: np.ndarray, state: LiftedState, cfg: Lifte
         R = state.U[n] - state.W[n] @ H[n]
         coupling.append(0.5 * cfg.gamma[n] * float(np.sum(R * R)))
     ridge = sum(0.5 * lam * float(np.sum(W * W)) for lam, W in zip(cfg.lam, state.W))
-    return Terms(loss_value(_scores(X, state, cfg, H), Y, cfg.loss), tuple(coupling), ridge)
+    return Terms(loss_value(_scores(state, cfg, H), Y, cfg.loss), tuple(coupling), ridge)
 
 
 def objective(X: np.ndarray, Y: np.ndarray, state: LiftedState, cfg: LiftedConfig) -> float:
@@ -283,7 +295,8 @@ def forward_state(W: Sequence[np.ndarray], X: np.ndarray, cfg: LiftedConfig) -> 
 
 
 def tikhonov_matrix(W: Sequence[np.ndarray], gamma: Sequence[float]) -> np.ndarray:
-    """(ZB-3): the block-tridiagonal :math:`Q(W)` with :math:`\\sum_n \\gamma_n\\lVert u_n - W_n u_{n-1}\\rVert^2 = u^TQu`.
+    """(ZB-3): the block-tridiagonal :math:`Q(W)` with
+    :math:`\\sum_n \\gamma_n\\lVert u_n - W_n u_{n-1}\\rVert^2 = u^TQu`.
 
     :math:`Q_{n-1,n-1} \\mathrel{+}= \\gamma_n W_n^TW_n`, :math:`Q_{nn} \\mathrel{+}= \\gamma_n I`,
     :math:`Q_{n,n-1} = -\\gamma_n W_n = Q_{n-1,n}^T` for the stacked

@@ -68,7 +68,7 @@ def _crossover() -> Steps:
         ("ratio of the two terms: the L^3 term is the smaller one iff this is >= 1", sp.Eq(sp.Symbol("rho"), ratio)),
         ("the terms are equal at", sp.Eq(L * xi**2, 36)),
         ("solved for xi", sp.Eq(xi, root[0])),
-        ("always, since xi >= 3 L^{-1/2}", sp.Ge(L * (3 / sp.sqrt(L)) ** 2, 9)),
+        ("always, since xi >= 3 L^{-1/2}", sp.Ge(L * xi**2, 9, evaluate=False)),
     ]
 
 

@@ -87,7 +87,7 @@ def tikhonov_identity() -> dict[str, sp.Basic]:
     u0, u1, u2, w1, w2 = sp.symbols("u_0 u_1 u_2 w_1 w_2", real=True)
     g1, g2 = sp.symbols("gamma_1 gamma_2", positive=True)
     coupling = g1 * (u1 - w1 * u0) ** 2 + g2 * (u2 - w2 * u1) ** 2
-    Q = sp.Matrix([[g1 * w1 ** 2, -g1 * w1, 0],
+    Q = sp.ImmutableMatrix([[g1 * w1 ** 2, -g1 * w1, 0],
                    [-g1 * w1, g1 + g2 * w2 ** 2, -g2 * w2],
                    [0, -g2 * w2, g2]])
     u = sp.Matrix([u0, u1, u2])

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import statistics
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any
 
@@ -91,7 +91,20 @@ def _failed(runs: Sequence[RunRecord], **texts: str) -> Verdict | None:
     return judging.missing_runs_inconclusive(runs, **texts)
 
 
-def _problem(name: str, M: int, hidden: Sequence[int], rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[int]]:
+def _judge_rows(runs: Sequence[RunRecord], texts: Mapping[str, str],
+                rows_of: Callable[[Mapping[str, Any], Mapping[str, Any]], list[Row]],
+                evidence: Callable[[Sequence[RunRecord], list[Row]], Mapping[str, Any]] | None = None,
+                what: str = "checks") -> Verdict:
+    """The common judge: inconclusive on failed runs, else :func:`_rows_verdict` of every run's rows."""
+    failed = _failed(runs, **texts)
+    if failed:
+        return failed
+    rows = [row for run in runs for row in rows_of(run.params, run.value)]
+    return _rows_verdict(rows, **texts, evidence=evidence(runs, rows) if evidence else None, what=what)
+
+
+def _problem(name: str, M: int, hidden: Sequence[int],
+             rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[int]]:
     """(X, one-hot Y, widths): a seeded sample of ``M`` images, or synthetic Gaussian data (3 classes)."""
     if name == "synthetic":
         X = rng.standard_normal((8, M))
@@ -154,33 +167,33 @@ def _run_relu(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
             "zeros": int(np.sum(v == 0)), "subnormal": int(np.sum((v != 0) & (np.abs(v) < 2.2250738585072014e-308)))}
 
 
+_RELU_TEXTS = dict(predicted="max(0,v) (ZB-1 argmin), value ||min(v,0)||^2, SymPy Piecewise",
+                   observed="KKT conditions, scipy nnls with identity design, lambdified Piecewise",
+                   tolerance="KKT and Piecewise: exact; value: n*eps relative (summation); "
+                             "nnls: 1e-15 + 4 b eps max|v| over each block of b = 50 entries (backward error of the "
+                             "active-set solver; the brief's 1e-15 absolute assumed |v| ~ 1)",
+                   arithmetic="float64 and SymPy (exact)")
+
+
+def _relu_rows(p: Mapping[str, Any], v: Mapping[str, Any]) -> list[Row]:
+    n = p["n"]
+    return [
+        _row(p, "KKT u>=0, u-v>=0, u(u-v)=0 (count)", 0, v["kkt_violations"], v["kkt_violations"], 0),
+        _row(p, "||u-v||^2 at u=max(0,v) vs ||min(v,0)||^2", v["value"], v["objective_at_relu"],
+             abs(v["objective_at_relu"] - v["value"]), n * _EPS * abs(v["value"])),
+        _row(p, "scipy nnls(I, v) vs max(0,v) (error / allowed)", 1.0, v["nnls_max_error_over_allowed"],
+             v["nnls_max_error_over_allowed"], 1.0),
+        _row(p, "Piecewise argmin vs max(0,v) (mismatches)", 0, v["symbolic_argmin_mismatches"],
+             v["symbolic_argmin_mismatches"], 0),
+        _row(p, "Piecewise value vs ||min(v,0)||^2", v["value"], v["symbolic_value"],
+             abs(v["symbolic_value"] - v["value"]), n * _EPS * abs(v["value"])),
+        _row(p, "SymPy case proofs failed (count)", 0, len(v["proofs_failed"]), len(v["proofs_failed"]), 0,
+             failed=v["proofs_failed"]),
+    ]
+
+
 def _judge_relu(runs: Sequence[RunRecord]) -> Verdict:
-    texts = dict(predicted="max(0,v) (ZB-1 argmin), value ||min(v,0)||^2, SymPy Piecewise",
-                 observed="KKT conditions, scipy nnls with identity design, lambdified Piecewise",
-                 tolerance="KKT and Piecewise: exact; value: n*eps relative (summation); "
-                           "nnls: 1e-15 + 4 b eps max|v| over each block of b = 50 entries (backward error of the "
-                           "active-set solver; the brief's 1e-15 absolute assumed |v| ~ 1)", arithmetic="float64 and SymPy (exact)")
-    failed = _failed(runs, **texts)
-    if failed:
-        return failed
-    rows = []
-    for run in runs:
-        p, v = run.params, run.value
-        n = p["n"]
-        rows += [
-            _row(p, "KKT u>=0, u-v>=0, u(u-v)=0 (count)", 0, v["kkt_violations"], v["kkt_violations"], 0),
-            _row(p, "||u-v||^2 at u=max(0,v) vs ||min(v,0)||^2", v["value"], v["objective_at_relu"],
-                 abs(v["objective_at_relu"] - v["value"]), n * _EPS * abs(v["value"])),
-            _row(p, "scipy nnls(I, v) vs max(0,v) (error / allowed)", 1.0, v["nnls_max_error_over_allowed"],
-                 v["nnls_max_error_over_allowed"], 1.0),
-            _row(p, "Piecewise argmin vs max(0,v) (mismatches)", 0, v["symbolic_argmin_mismatches"],
-                 v["symbolic_argmin_mismatches"], 0),
-            _row(p, "Piecewise value vs ||min(v,0)||^2", v["value"], v["symbolic_value"],
-                 abs(v["symbolic_value"] - v["value"]), n * _EPS * abs(v["value"])),
-            _row(p, "SymPy case proofs failed (count)", 0, len(v["proofs_failed"]), len(v["proofs_failed"]), 0,
-                 failed=v["proofs_failed"]),
-        ]
-    return _rows_verdict(rows, **texts)
+    return _judge_rows(runs, _RELU_TEXTS, _relu_rows)
 
 
 # ----------------------------------------------------------------------------- 2. Tikhonov matrix
@@ -238,30 +251,30 @@ def _tikhonov_out(dims, gamma, lhs, quad, diff, scale, asym, lmin, lmin_uu, norm
             "norm_Q": norm, "unit": unit, "D": D}
 
 
+_TIKHONOV_TEXTS = dict(
+    predicted="sum_n gamma_n||u_n - W_n u_{n-1}||^2 = u^T Q u; Q = Q^T >= 0 with lambda_min(Q) = 0 "
+              "(nullity >= d_0); Q_UU > 0",
+    observed="float64 and mpmath (dps 50) evaluation, eigvalsh / mpmath.eigsy",
+    tolerance="identity: 4 D u |s|^T|Q||s| (dot-product error bound); eigenvalues: 4 D u ||Q||_2 "
+              "(backward-stable symmetric eigensolver); symmetry exact; u = eps (float64) or "
+              "10^(1-dps) (mpmath)", arithmetic="float64; mpmath:dps=50")
+
+
+def _tikhonov_rows(p: Mapping[str, Any], v: Mapping[str, Any]) -> list[Row]:
+    tol_eig = 4 * v["D"] * v["unit"] * v["norm_Q"]
+    return [
+        _row(p, "coupling = u^T Q u", v["coupling"], v["quadratic_form"], v["difference"],
+             4 * v["D"] * v["unit"] * v["abs_scale"], dims=v["dims"]),
+        _row(p, "Q symmetric", 0.0, v["asymmetry"], v["asymmetry"], 0.0),
+        _row(p, "Q PSD: -lambda_min(Q)", 0.0, v["lambda_min_Q"], max(0.0, -v["lambda_min_Q"]), tol_eig),
+        _row(p, "lambda_min(Q) = 0 (u_0 direction)", 0.0, v["lambda_min_Q"], abs(v["lambda_min_Q"]), tol_eig),
+        _row(p, "Q_UU positive definite: lambda_min(Q_UU) > tol", tol_eig, v["lambda_min_QUU"],
+             0.0 if v["lambda_min_QUU"] > tol_eig else tol_eig - v["lambda_min_QUU"] + tol_eig, tol_eig),
+    ]
+
+
 def _judge_tikhonov(runs: Sequence[RunRecord]) -> Verdict:
-    texts = dict(predicted="sum_n gamma_n||u_n - W_n u_{n-1}||^2 = u^T Q u; Q = Q^T >= 0 with lambda_min(Q) = 0 "
-                           "(nullity >= d_0); Q_UU > 0",
-                 observed="float64 and mpmath (dps 50) evaluation, eigvalsh / mpmath.eigsy",
-                 tolerance="identity: 4 D u |s|^T|Q||s| (dot-product error bound); eigenvalues: 4 D u ||Q||_2 "
-                           "(backward-stable symmetric eigensolver); symmetry exact; u = eps (float64) or "
-                           "10^(1-dps) (mpmath)", arithmetic="float64; mpmath:dps=50")
-    failed = _failed(runs, **texts)
-    if failed:
-        return failed
-    rows = []
-    for run in runs:
-        p, v = run.params, run.value
-        tol_eig = 4 * v["D"] * v["unit"] * v["norm_Q"]
-        rows += [
-            _row(p, "coupling = u^T Q u", v["coupling"], v["quadratic_form"], v["difference"],
-                 4 * v["D"] * v["unit"] * v["abs_scale"], dims=v["dims"]),
-            _row(p, "Q symmetric", 0.0, v["asymmetry"], v["asymmetry"], 0.0),
-            _row(p, "Q PSD: -lambda_min(Q)", 0.0, v["lambda_min_Q"], max(0.0, -v["lambda_min_Q"]), tol_eig),
-            _row(p, "lambda_min(Q) = 0 (u_0 direction)", 0.0, v["lambda_min_Q"], abs(v["lambda_min_Q"]), tol_eig),
-            _row(p, "Q_UU positive definite: lambda_min(Q_UU) > tol", tol_eig, v["lambda_min_QUU"],
-                 0.0 if v["lambda_min_QUU"] > tol_eig else tol_eig - v["lambda_min_QUU"] + tol_eig, tol_eig),
-        ]
-    return _rows_verdict(rows, **texts)
+    return _judge_rows(runs, _TIKHONOV_TEXTS, _tikhonov_rows)
 
 
 # ----------------------------------------------------------------------------- 3. closed forms
@@ -359,34 +372,31 @@ def _hidden_checks(n: int, X, Y, st: LiftedState, cfg: LiftedConfig, H: np.ndarr
             "two_starts": float(np.max(np.abs(warm - cold))) / size}
 
 
+_CLOSED_TEXTS = dict(
+    predicted="(ZB-7) and (ZB-6) zero their block gradients; (ZB-5) meets its KKT conditions and equals scipy nnls "
+              "on the stacked least-squares design",
+    observed="relative block gradient / KKT residual at the update; max entry difference",
+    tolerance="W and output: 1e-9 relative (brief; backward-stable solves give ~1e-15); "
+              "U: KKT 1e-8 relative, solutions equal to 1e-8 of max|U| (brief)",
+    arithmetic="float64")
+
+
+def _closed_rows(p: Mapping[str, Any], v: Mapping[str, Any]) -> list[Row]:
+    rows = [_row(p, f"grad W{n + 1} (relative)", 0.0, e, e, 1e-9) for n, e in enumerate(v["W"])]
+    if v["output"] is not None:
+        kind = "gradient" if p["output"] == "free" else "KKT residual"
+        rows.append(_row(p, f"output U_N {kind} (relative)", 0.0, v["output"], v["output"], 1e-9))
+    checks = (("kkt", "KKT min(U, grad) (relative)"), ("stacked_nnls", "vs scipy nnls on stacked design"),
+              ("pg_vs_active_set", "projected gradient vs active set"),
+              ("apg_vs_active_set", "accelerated PG vs active set"),
+              ("two_starts", "unique: PG from U^(t-1) and from 0"))
+    for n, h in enumerate(v["hidden"]):
+        rows += [_row(p, f"U{n + 1} {text}", 0.0, h[key], h[key], 1e-8) for key, text in checks]
+    return rows
+
+
 def _judge_closed(runs: Sequence[RunRecord]) -> Verdict:
-    texts = dict(predicted="(ZB-7) and (ZB-6) zero their block gradients; (ZB-5) meets its KKT conditions and "
-                           "equals scipy nnls on the stacked least-squares design",
-                 observed="relative block gradient / KKT residual at the update; max entry difference",
-                 tolerance="W and output: 1e-9 relative (brief; backward-stable solves give ~1e-15); "
-                           "U: KKT 1e-8 relative, solutions equal to 1e-8 of max|U| (brief)",
-                 arithmetic="float64")
-    failed = _failed(runs, **texts)
-    if failed:
-        return failed
-    rows = []
-    for run in runs:
-        p, v = run.params, run.value
-        rows += [_row(p, f"grad W{n + 1} (relative)", 0.0, e, e, 1e-9) for n, e in enumerate(v["W"])]
-        if v["output"] is not None:
-            kind = "gradient" if p["output"] == "free" else "KKT residual"
-            rows.append(_row(p, f"output U_N {kind} (relative)", 0.0, v["output"], v["output"], 1e-9))
-        for n, h in enumerate(v["hidden"]):
-            rows += [_row(p, f"U{n + 1} KKT min(U, grad) (relative)", 0.0, h["kkt"], h["kkt"], 1e-8),
-                     _row(p, f"U{n + 1} vs scipy nnls on stacked design", 0.0, h["stacked_nnls"],
-                          h["stacked_nnls"], 1e-8),
-                     _row(p, f"U{n + 1} projected gradient vs active set", 0.0, h["pg_vs_active_set"],
-                          h["pg_vs_active_set"], 1e-8),
-                     _row(p, f"U{n + 1} accelerated PG vs active set", 0.0, h["apg_vs_active_set"],
-                          h["apg_vs_active_set"], 1e-8),
-                     _row(p, f"U{n + 1} unique: PG from U^(t-1) and from 0", 0.0, h["two_starts"],
-                          h["two_starts"], 1e-8)]
-    return _rows_verdict(rows, **texts)
+    return _judge_rows(runs, _CLOSED_TEXTS, _closed_rows)
 
 
 # ----------------------------------------------------------------------------- 4, 5. descent
@@ -436,43 +446,42 @@ def _run_descent(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
             "sweep_of_worst": k + 1}
 
 
+_MONOTONE_TEXTS = dict(
+    predicted="F_after <= F_before after every block update (L2); min hidden U >= 0 exactly",
+    observed="largest relative increase of F over all block updates; smallest hidden entry",
+    tolerance=f"F: (F_after - F_before)/|F_before| <= {_F_RTOL:g} ({_F_REASON}); U >= 0: exact",
+    arithmetic="float64")
+_SUFFICIENT_TEXTS = dict(
+    predicted="F(x^{t-1}) - F(x^t) >= (eta/2)||x^t - x^{t-1}||^2 per sweep (L1)",
+    observed="per-sweep decrease of F against (eta/2)||step||^2; worst sweep reported",
+    tolerance=f"decrease >= (eta/2)||step||^2 - {_F_RTOL:g}|F^(t-1)| ({_F_REASON})",
+    arithmetic="float64")
+
+
+def _monotone_rows(p: Mapping[str, Any], v: Mapping[str, Any]) -> list[Row]:
+    return [_row(p, "max relative increase of F per block", 0.0, v["max_rel_increase"],
+                 max(0.0, v["max_rel_increase"]), _F_RTOL, blocks=v["blocks"],
+                 worst=f"sweep {v['worst_sweep']} block {v['worst_block']}"),
+            _row(p, "min hidden U (must be >= 0)", 0.0, v["min_hidden"], max(0.0, -v["min_hidden"]), 0.0)]
+
+
+def _sufficient_rows(p: Mapping[str, Any], v: Mapping[str, Any]) -> list[Row]:
+    return [_row(p, "sufficient decrease (worst sweep)", v["worst_required"], v["worst_decrease"],
+                 max(0.0, v["sufficient_excess"]), _F_RTOL, slack=v["min_ratio"], sweep=v["sweep_of_worst"])]
+
+
 def _judge_monotone(runs: Sequence[RunRecord]) -> Verdict:
-    texts = dict(predicted="F_after <= F_before after every block update (L2); min hidden U >= 0 exactly",
-                 observed="largest relative increase of F over all block updates; smallest hidden entry",
-                 tolerance=f"F: (F_after - F_before)/|F_before| <= {_F_RTOL:g} ({_F_REASON}); U >= 0: exact",
-                 arithmetic="float64")
-    failed = _failed(runs, **texts)
-    if failed:
-        return failed
-    rows = []
-    for run in runs:
-        p, v = run.params, run.value
-        rows += [_row(p, "max relative increase of F per block", 0.0, v["max_rel_increase"],
-                      max(0.0, v["max_rel_increase"]), _F_RTOL, blocks=v["blocks"],
-                      worst=f"sweep {v['worst_sweep']} block {v['worst_block']}"),
-                 _row(p, "min hidden U (must be >= 0)", 0.0, v["min_hidden"], max(0.0, -v["min_hidden"]), 0.0)]
-    series = {"F": {_label(r.params): r.value["F"] for r in runs[:6]}}
-    return _rows_verdict(rows, **texts, evidence={"series": series})
+    return _judge_rows(runs, _MONOTONE_TEXTS, _monotone_rows,
+                       lambda rs, rows: {"series": {"F": {_label(r.params): r.value["F"] for r in rs[:6]}}})
 
 
 def _judge_sufficient(runs: Sequence[RunRecord]) -> Verdict:
-    texts = dict(predicted="F(x^{t-1}) - F(x^t) >= (eta/2)||x^t - x^{t-1}||^2 per sweep (L1)",
-                 observed="per-sweep decrease of F against (eta/2)||step||^2; worst sweep reported",
-                 tolerance=f"decrease >= (eta/2)||step||^2 - {_F_RTOL:g}|F^(t-1)| ({_F_REASON})",
-                 arithmetic="float64")
-    failed = _failed(runs, **texts)
-    if failed:
-        return failed
-    rows = []
-    for run in runs:
-        p, v = run.params, run.value
-        rows.append(_row(p, "sufficient decrease (worst sweep)", v["worst_required"], v["worst_decrease"],
-                         max(0.0, v["sufficient_excess"]), _F_RTOL, slack=v["min_ratio"],
-                         sweep=v["sweep_of_worst"]))
-    slacks = [r["slack"] for r in rows if r["slack"] is not None]
-    ev = {"slack": {"min": min(slacks), "max": max(slacks)} if slacks else None,
-          "series": {"ratio": {_label(r.params): _ratio_series(r.value) for r in runs[:6]}}}
-    return _rows_verdict(rows, **texts, evidence=ev, what="runs")
+    def evidence(rs: Sequence[RunRecord], rows: list[Row]) -> dict[str, Any]:
+        slacks = [r["slack"] for r in rows if r["slack"] is not None]
+        return {"slack": {"min": min(slacks), "max": max(slacks)} if slacks else None,
+                "series": {"ratio": {_label(r.params): _ratio_series(r.value) for r in rs[:6]}}}
+
+    return _judge_rows(runs, _SUFFICIENT_TEXTS, _sufficient_rows, evidence, what="runs")
 
 
 def _ratio_series(v: Mapping[str, Any]) -> list[float | None]:
@@ -549,21 +558,21 @@ def _convergence_checks(p: Mapping[str, Any], v: Mapping[str, Any]) -> list[Row]
     ]
 
 
+_CONVERGENCE_TEXTS = dict(
+    predicted="finite length, KKT residual -> 0, r_t <= C ||x^t - x^{t-1}|| (L3, L4, T1)",
+    observed="cumulative step length, KKT residual r_t (projected gradient), r_t/||step||",
+    tolerance=f"L3 bound: {_F_RTOL:g} relative ({_F_REASON}); finite length: last 10% < 1% of "
+              "total (brief); L4: late max ratio <= 2x earlier max; KKT drop <= 1e-3",
+    arithmetic="float64")
+
+
 def _judge_convergence(runs: Sequence[RunRecord]) -> Verdict:
-    texts = dict(predicted="finite length, KKT residual -> 0, r_t <= C ||x^t - x^{t-1}|| (L3, L4, T1)",
-                 observed="cumulative step length, KKT residual r_t (projected gradient), r_t/||step||",
-                 tolerance=f"L3 bound: {_F_RTOL:g} relative ({_F_REASON}); finite length: last 10% < 1% of "
-                           "total (brief); L4: late max ratio <= 2x earlier max; KKT drop <= 1e-3",
-                 arithmetic="float64")
-    failed = _failed(runs, **texts)
-    if failed:
-        return failed
-    rows = [row for run in runs for row in _convergence_checks(run.params, run.value)]
-    ev = {"series": {_long_label(r.params): _long_series(r.value) for r in runs}}
+    verdict = _judge_rows(runs, _CONVERGENCE_TEXTS, _convergence_checks,
+                          lambda rs, rows: {"series": {_long_label(r.params): _long_series(r.value) for r in rs}})
+    rows = verdict.evidence.get("table", [])
     bad_bound = [r for r in rows if r["kind"] == "bound" and r["error"] > r["allowed"]]
     unmet = [r for r in rows if r["kind"] == "budget" and r["error"] > r["allowed"]]
-    verdict = _rows_verdict(rows, **texts, evidence=ev)
-    if bad_bound or not unmet:
+    if verdict.verdict != "refuted" or bad_bound or not unmet:
         return verdict
     # A finite run cannot refute an asymptotic statement: unmet finite-budget checks are inconclusive.
     names = "; ".join(f"{r['params']['check']} (observed {r['observed']:.3g})" for r in unmet)
@@ -608,13 +617,17 @@ def _rate_analysis(p: Mapping[str, Any], v: Mapping[str, Any]) -> dict[str, Any]
             "window_centres": centres, "window_tau": [math.exp(r) for r in rates], "drift": drift}
 
 
+_RATE_TEXTS = dict(
+    predicted="||x^t - x^{t-1}|| <= C tau^t with tau < 1 (T2, R-linear of order one)",
+    observed="least-squares slope of log||step|| on the last 50% of sweeps (tau = e^slope); "
+             "local rates on 8 windows from T/5 to T and their trend b(t) ~ t^s",
+    tolerance="slope < 0 at 95% confidence; R-linear regime visible when the local rate does not "
+              "fall like a power law: s >= -0.5 (a sublinear t^-p decay gives s = -1)",
+    arithmetic="float64")
+
+
 def _judge_rate(runs: Sequence[RunRecord]) -> Verdict:
-    texts = dict(predicted="||x^t - x^{t-1}|| <= C tau^t with tau < 1 (T2, R-linear of order one)",
-                 observed="least-squares slope of log||step|| on the last 50% of sweeps (tau = e^slope); "
-                          "local rates on 8 windows from T/5 to T and their trend b(t) ~ t^s",
-                 tolerance="slope < 0 at 95% confidence; R-linear regime visible when the local rate does not "
-                           "fall like a power law: s >= -0.5 (a sublinear t^-p decay gives s = -1)",
-                 arithmetic="float64")
+    texts = _RATE_TEXTS
     failed = _failed(runs, **texts)
     if failed:
         return failed
@@ -732,25 +745,25 @@ def _joint_segment(X, Y, st: LiftedState, cfg: LiftedConfig) -> dict[str, Any]:
     return {"joint_d2": d2, "joint_scale": s, "joint_rel_d2": d2 / scale, "joint_found": False}
 
 
+_CONVEX_TEXTS = dict(
+    predicted="F convex along every segment inside one block; not jointly convex",
+    observed="second difference F(-1) - 2F(0) + F(1) along random in-block segments (relative to "
+             "|F(-1)| + 2|F(0)| + |F(1)|); one explicit (U_1, W_2) segment",
+    tolerance="in-block: relative second difference >= -1e-12 (float64 evaluation of F, see "
+              "monotone_decrease); joint: negative beyond 1e3 eps relative",
+    arithmetic="float64")
+
+
+def _convex_rows(p: Mapping[str, Any], v: Mapping[str, Any]) -> list[Row]:
+    return [_row(p, "in-block convexity: -min relative second difference", 0.0, v["within_block_min_d2"],
+                 max(0.0, -v["within_block_min_d2"]), _F_RTOL),
+            _row(p, "joint non-convexity: explicit segment found", "d2 < 0", v["joint_rel_d2"],
+                 0.0 if v["joint_found"] else 1.0, 0.0, s=v["joint_scale"],
+                 segment="U_2 = 0, U_1 = s(1+t)U_1, W_2 = s(1-t)W_2, t in {-1, 0, 1}")]
+
+
 def _judge_convex(runs: Sequence[RunRecord]) -> Verdict:
-    texts = dict(predicted="F convex along every segment inside one block; not jointly convex",
-                 observed="second difference F(-1) - 2F(0) + F(1) along random in-block segments (relative to "
-                          "|F(-1)| + 2|F(0)| + |F(1)|); one explicit (U_1, W_2) segment",
-                 tolerance="in-block: relative second difference >= -1e-12 (float64 evaluation of F, see "
-                           "monotone_decrease); joint: negative beyond 1e3 eps relative",
-                 arithmetic="float64")
-    failed = _failed(runs, **texts)
-    if failed:
-        return failed
-    rows = []
-    for run in runs:
-        p, v = run.params, run.value
-        rows += [_row(p, "in-block convexity: -min relative second difference", 0.0, v["within_block_min_d2"],
-                      max(0.0, -v["within_block_min_d2"]), _F_RTOL),
-                 _row(p, "joint non-convexity: explicit segment found", "d2 < 0", v["joint_rel_d2"],
-                      0.0 if v["joint_found"] else 1.0, 0.0, s=v["joint_scale"],
-                      segment="U_2 = 0, U_1 = s(1+t)U_1, W_2 = s(1-t)W_2, t in {-1, 0, 1}")]
-    return _rows_verdict(rows, **texts)
+    return _judge_rows(runs, _CONVEX_TEXTS, _convex_rows)
 
 
 # ----------------------------------------------------------------------------- 9. BCD vs SGD
@@ -807,16 +820,20 @@ def _bcd_summary(runs: Sequence[RunRecord]) -> dict[str, Any]:
             "description": runs[0].value["variant"]["description"]}
 
 
+_COMPARE_TEXTS = dict(
+    predicted="BCD test error < test error of every Caffe solver (SGD, Nesterov, AdaGrad, AdaDelta, "
+              "RMSProp, Adam) on the same architecture",
+    observed="mean +- std test error over replicates (forward pass ZB-4); learning rates and BCD sweep "
+             "counts chosen on the held-out part of the training split. Table: solver rows have "
+             "predicted = BCD's error (the claim: solver error above it); BCD rows (headline and "
+             "formulation ablation) have predicted = the best solver's error",
+    tolerance="a solver beats BCD significantly when the paired mean difference exceeds 2 standard "
+              "errors; BCD must have the lower mean against every solver to confirm",
+    arithmetic="float64")
+
+
 def _judge_compare(runs: Sequence[RunRecord]) -> Verdict:
-    texts = dict(predicted="BCD test error < test error of every Caffe solver (SGD, Nesterov, AdaGrad, AdaDelta, "
-                           "RMSProp, Adam) on the same architecture",
-                 observed="mean +- std test error over replicates (forward pass ZB-4); learning rates and BCD sweep "
-                          "counts chosen on the held-out part of the training split. Table: solver rows have "
-                          "predicted = BCD's error (the claim: solver error above it); BCD rows (headline and "
-                          "formulation ablation) have predicted = the best solver's error",
-                 tolerance="a solver beats BCD significantly when the paired mean difference exceeds 2 standard "
-                           "errors; BCD must have the lower mean against every solver to confirm",
-                 arithmetic="float64")
+    texts = _COMPARE_TEXTS
     failed = _failed(runs, **texts)
     if failed:
         return failed
@@ -970,11 +987,15 @@ def _run_cost(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     return {"Ms": list(params["Ms"]), "seconds": times, "flops": flops}
 
 
+_COST_TEXTS = dict(
+    predicted="time per sweep ~ M^1 (section 2.3: every term is linear in M)",
+    observed="min over repeats of the wall time of one sweep (+ objective), fitted as a power law in M",
+    tolerance="log-log slope within 0.2 of 1 beyond its 95% interval (brief: slope in [0.8, 1.2])",
+    arithmetic="float64")
+
+
 def _judge_cost(runs: Sequence[RunRecord]) -> Verdict:
-    texts = dict(predicted="time per sweep ~ M^1 (section 2.3: every term is linear in M)",
-                 observed="min over repeats of the wall time of one sweep (+ objective), fitted as a power law in M",
-                 tolerance="log-log slope within 0.2 of 1 beyond its 95% interval (brief: slope in [0.8, 1.2])",
-                 arithmetic="float64")
+    texts = _COST_TEXTS
     failed = _failed(runs, **texts)
     if failed:
         return failed

@@ -15,8 +15,9 @@ given ``(seed, budget)``:
 
 Shrinking spends at most ``shrink_budget`` new evaluations (default: ``budget``); past
 that, unevaluated candidates count as not failing, which ends shrinking without breaking
-determinism. Every evaluation is appended to a JSON-lines cache, so an interrupted search
-rerun with the same arguments skips the instances already computed.
+determinism. Every evaluation is appended to a JSON-lines cache (with a hash of the code that
+computed it), so an interrupted search rerun with the same arguments skips the instances
+already computed by the same code.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from hypothesis import strategies as st
 from hypothesis.errors import Unsatisfiable
 
 from proofs_check.claim import Claim
+from proofs_check.provenance import code_version
 from proofs_check.search.space import SearchSpace, space_for
 from proofs_check.worker import describe_exception, execute
 
@@ -136,9 +138,18 @@ class SearchResult:
         if self.violated:
             return (f"violation found: {self.score_meaning} = {self.shrunk_score:.4g} > {self.threshold:g} "
                     f"at {json.dumps(self.shrunk.to_json(), sort_keys=True)} "
-                    f"(shrunk; budget {self.budget}, seed {self.seed})")
+                    f"(shrunk; budget {self.budget}, seed {self.seed})" + self._onset_text())
         return (f"no violation in {self.examples} instances (budget {self.budget}, seed {self.seed}); "
-                f"worst {self.score_meaning} = {self.best_score:.4g} (threshold {self.threshold:g})")
+                f"worst {self.score_meaning} = {self.best_score:.4g} (threshold {self.threshold:g})"
+                + self._onset_text())
+
+    def _onset_text(self) -> str:
+        if not self.onset:
+            return ""
+        o = self.onset
+        if o["first_fail"] is None:
+            return f"; no failure along {o['parameter']} ({o['passing']} instances)"
+        return f"; failure sets in along {o['parameter']} between {o['last_pass']} and {o['first_fail']}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -175,16 +186,18 @@ class _Evaluator:
         self.evaluations = 0
         self.cached = 0
         self.shrink_left: int | None = None  # None: not shrinking, no cap
+        self.version = ""
+        if cache_path is not None:
+            # evaluations computed by other code (the run, the score, lintheory) are not reused
+            self.version = f"{code_version(self.run)}:{code_version(space.score)}"
         if cache_path is not None and cache_path.exists():
             for line in cache_path.read_text(encoding="utf-8").splitlines():
                 try:
                     row = json.loads(line)
-                    self.memo[row["key"]] = Evaluation.from_json(row["evaluation"])
+                    if row["version"] == self.version:
+                        self.memo[row["key"]] = Evaluation.from_json(row["evaluation"])
                 except (ValueError, KeyError, TypeError):
                     continue  # a line cut short by an interruption is recomputed
-
-    def known(self, instance: Instance) -> bool:
-        return instance.key() in self.memo
 
     def __call__(self, instance: Instance) -> Evaluation | None:
         """The cached or computed evaluation; ``None`` once the shrink budget is spent."""
@@ -217,7 +230,8 @@ class _Evaluator:
         if self.cache_path is not None:
             self.cache_path.parent.mkdir(parents=True, exist_ok=True)
             with self.cache_path.open("a", encoding="utf-8") as fh:
-                fh.write(json.dumps({"key": key, "evaluation": ev.to_json()}, sort_keys=True) + "\n")
+                fh.write(json.dumps({"key": key, "version": self.version, "evaluation": ev.to_json()},
+                                    sort_keys=True) + "\n")
         return ev
 
 

@@ -7,6 +7,10 @@ Search spaces:
   init, exact or normalised step (:math:`\eta \in (0, 2)`), sweep order, sweeps; score the
   worst over blocks of guaranteed / (observed decrease fraction + allowance) and over sweeps of
   observed / (predicted ratio + allowance), with the claim's own round-off allowance.
+* ``optimal_step_normalised`` — the same space with the normalised step; score the worst block
+  of guaranteed / (observed decrease + allowance), both as fractions of the loss.
+* ``exact_beats_normalised`` — the same space; score the worst block of the loss after the
+  exact step over (the loss after the normalised step with :math:`\eta = 1` + allowance).
 * ``one_sweep_global_optimum`` — shape (width :math:`\ge \max(d_x, d_y)`), order, step rule;
   score the worst of the gaps and gradient ratio over the claim's allowance.
 
@@ -29,7 +33,8 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 
-from lintheory.bcgd_analysis import BlockRecorder
+from lintheory.arith import Float64
+from lintheory.bcgd_analysis import BlockRecorder, exact_step_prediction, normalised_guarantee
 from lintheory.certify import singular_values_enclosure
 from lintheory.inits import gaussian, orthogonal_like
 from lintheory.lsq import conditioned_data
@@ -39,7 +44,8 @@ from proofs_check.claims import shin2019 as paper
 from proofs_check.search.space import CertificateSpec, SearchSpace
 
 P = "shin2019."
-F64_U = 2.0**-53
+F64 = Float64()
+F64_U = F64.unit_roundoff
 
 
 # ----------------------------------------------------------------------------------------
@@ -56,15 +62,27 @@ def _step(params: Mapping[str, Any]) -> Exact | Normalised:
     return Exact() if params["step"] == "exact" else Normalised(params["eta"])
 
 
-def contraction_run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
-    """BCGD on one explicit instance; the worst normalised block and sweep ratios (float64)."""
+def _instance(params: Mapping[str, Any], seed: int) -> tuple[Any, Any]:
+    """Data and init of one explicit BCGD instance (float64)."""
     rng = np.random.default_rng(seed)
     widths = _widths(params)
     data = conditioned_data(params["d_x"], params["d_y"], params["m"], params["kappa"], rng)
     net = (gaussian(widths, params["std"], rng) if params["init"] == "gaussian" else orthogonal_like(widths, rng))
-    step = _step(params)
-    rec = BlockRecorder(data, step)
-    bcgd(net, data.problem(), step, order=params["order"], stop=Stop(max_iter=params["sweeps"]), on_block=rec)
+    return data, net
+
+
+def _bcgd(params: Mapping[str, Any], seed: int, on_block: Any, step: Exact | Normalised | None = None) -> Any:
+    data, net = _instance(params, seed)
+    step = step or _step(params)
+    bcgd(net, data.problem(), step, order=params["order"], stop=Stop(max_iter=params["sweeps"]), on_block=on_block)
+    return data, net
+
+
+def contraction_run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    """BCGD on one explicit instance; the worst normalised block and sweep ratios (float64)."""
+    data, _ = _instance(params, seed)
+    rec = BlockRecorder(data, _step(params))
+    _, net = _bcgd(params, seed, rec)
     records = [r for r in rec.records if r.gap_before > 0]  # past the optimum there is nothing to contract
     allowed = [paper._gap_allowed(r, net.depth, F64_U) for r in records]
     blocks = [r.guaranteed / (r.decrease + a) for r, a in zip(records, allowed)]
@@ -77,6 +95,45 @@ def contraction_run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     worst_sweep = max((o / (p + a) for o, p, a in sweeps.values()), default=0.0)
     return {"worst_block": max(blocks, default=0.0), "worst_sweep": worst_sweep, "blocks": len(rec.records),
             "min_kappa_j": min((r.kappa for r in rec.records), default=math.inf)}
+
+
+def normalised_run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    r"""Normalised steps: the worst block of guaranteed / (observed + allowance), the decreases as
+    fractions of the loss, guarantee :math:`\frac{\eta(2-\eta)}{2}m\|G\|^2/(\|A\|_2^2\|B\|_2^2)`."""
+    ratios: list[float] = []
+
+    def on_block(s: Any) -> None:
+        loss = float(s.loss_before)
+        guaranteed = float(normalised_guarantee(params["eta"], s.G, s.A, s.B, m, F64)) / loss
+        observed = (loss - float(s.loss_after)) / loss
+        ratios.append(guaranteed / (observed + paper._SAFETY * depth * F64_U))
+
+    data, net = _instance(params, seed)
+    m, depth = data.m, net.depth
+    _bcgd(params, seed, on_block, Normalised(params["eta"]))
+    return {"worst": max(ratios), "blocks": len(ratios)}
+
+
+def beats_run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    """From every block state: loss after the exact step over (loss after eta = 1 + allowance)."""
+    ratios: list[float] = []
+
+    def on_block(s: Any) -> None:
+        AGB = F64.matmul(F64.matmul(s.A, s.G), s.B)
+        eta_star, _ = exact_step_prediction(s.G, AGB, m, F64)
+        eta_one = m / (F64.spectral_norm(s.A) ** 2 * F64.spectral_norm(s.B) ** 2)
+        after = [F64.frob_sq(F64.matmul(F64.matmul(s.A, s.F_before - eta * s.G), s.B) - data.Y) / (2 * m)
+                 for eta in (eta_star, eta_one)]
+        ratios.append(after[0] / (after[1] + paper._SAFETY * depth * F64_U * float(s.loss_before)))
+
+    data, net = _instance(params, seed)
+    m, depth = data.m, net.depth
+    _bcgd(params, seed, on_block)
+    return {"worst": max(ratios), "blocks": len(ratios)}
+
+
+def worst_score(value: Mapping[str, Any]) -> float:
+    return value["worst"]
 
 
 def contraction_score(value: Mapping[str, Any]) -> float:
@@ -107,6 +164,12 @@ SPACES = {
         _CONTRACTION, contraction_score, "max(guaranteed / (decrease + allowance) per block, "
         "observed / (predicted + allowance) per sweep)", evaluate=contraction_run,
         budgets={"quick": 0, "standard": 80, "full": 500}),
+    P + "optimal_step_normalised": SearchSpace(
+        _CONTRACTION, worst_score, "guaranteed / (observed decrease + allowance), worst block",
+        evaluate=normalised_run, budgets={"quick": 0, "standard": 60, "full": 400}),
+    P + "exact_beats_normalised": SearchSpace(
+        _CONTRACTION, worst_score, "loss after exact step / (loss after eta = 1 + allowance), worst block",
+        evaluate=beats_run, budgets={"quick": 0, "standard": 60, "full": 400}),
     P + "one_sweep_global_optimum": SearchSpace(
         _ONE_SWEEP, one_sweep_score, "max(gap after first update, later gaps, gradient ratio) / allowance",
         budgets={"quick": 0, "standard": 40, "full": 300}),
