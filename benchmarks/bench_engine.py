@@ -32,6 +32,7 @@ import time
 from collections.abc import Callable
 
 import numpy as np
+import scipy.linalg.cython_blas  # noqa: F401  (the BLAS numba's np.dot calls: loaded now so thread limits reach it)
 from tabulate import tabulate
 
 from lintheory.arith import arithmetic

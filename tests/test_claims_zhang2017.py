@@ -235,6 +235,8 @@ def test_cost_judge_fits_the_exponent_of_synthetic_timings():
     assert linear.verdict == "confirmed" and linear.evidence["fit"]["exponent"] == pytest.approx(1.0, abs=0.02)
     quadratic = Z._judge_cost(rec([1e-8 * m * m for m in Ms]))
     assert quadratic.verdict == "refuted"
+    noisy = Z._judge_cost(rec([0.05, 0.2, 0.1, 0.4]))  # slope ~0.8 but an interval far wider than 0.8
+    assert noisy.verdict == "inconclusive"
 
 
 def test_cost_run_reports_times_and_the_flop_model():

@@ -32,7 +32,7 @@ import scipy.linalg
 from lintheory.lifted import nnls
 from lintheory.lifted.model import LiftedConfig, LiftedState, layer_input, objective
 
-__all__ = ["BCDTrace", "BlockEvent", "SweepRecord", "bcd", "block_names", "sweep", "sweep_flops",
+__all__ = ["BCDTrace", "BlockEvent", "SweepRecord", "bcd", "sweep", "sweep_flops",
            "next_target", "u_hidden_qp", "update_output", "update_u_hidden", "update_w"]
 
 ConfigOrSchedule = LiftedConfig | Callable[[int], LiftedConfig]
@@ -68,11 +68,6 @@ class BCDTrace:
 
     def column(self, name: str) -> list[Any]:
         return [getattr(r, name) for r in self.records]
-
-
-def block_names(cfg: LiftedConfig) -> list[str]:
-    """The sweep order: ``U1..UK`` then ``W1..WN``."""
-    return [f"U{n}" for n in range(1, cfg.lifted_layers + 1)] + [f"W{n}" for n in range(1, cfg.layers + 1)]
 
 
 def next_target(n: int, Y: np.ndarray, state: LiftedState, cfg: LiftedConfig) -> tuple[float, np.ndarray]:
@@ -142,40 +137,30 @@ def sweep(X: np.ndarray, Y: np.ndarray, state: LiftedState, cfg: LiftedConfig,
 
     ``input_gram`` caches :math:`H_1H_1^T` (fixed, since :math:`H_1` is built from X).
     """
-    K = cfg.lifted_layers
     F = objective(X, Y, state, cfg) if on_block is not None else float("nan")
 
-    def record(name: str, old: np.ndarray, new: LiftedState, iters: int) -> LiftedState:
+    def record(name: str, old: np.ndarray, new: np.ndarray, state: LiftedState, iters: int) -> None:
         nonlocal F
         if on_block is not None:
-            F_new = objective(X, Y, new, cfg)
-            on_block(BlockEvent(t, name, F, F_new, _sq(new.blocks()[_index(name, cfg)], old), iters))
+            F_new = objective(X, Y, state, cfg)
+            on_block(BlockEvent(t, name, F, F_new, _sq(new, old), iters))
             F = F_new
-        return new
 
-    for n in range(K):
+    for n in range(cfg.lifted_layers):
         H = layer_input(X if n == 0 else state.U[n - 1], cfg.bias)
-        old = state.U[n]
         if n < cfg.layers - 1:
             res = update_u_hidden(n, H, Y, state, cfg, inner)
             U_new, iters = res.U, res.iterations
         else:
             U_new, iters = update_output(H, Y, state, cfg), 0
-        U = list(state.U)
-        U[n] = U_new
-        state = record(f"U{n + 1}", old, state.replace(U=U), iters)
+        old, state = state.U[n], state.replace(U=state.U[:n] + (U_new,) + state.U[n + 1:])
+        record(f"U{n + 1}", old, U_new, state, iters)
     for n in range(cfg.layers):
         H = layer_input(X if n == 0 else state.U[n - 1], cfg.bias)
-        old = state.W[n]
-        W = list(state.W)
-        W[n] = update_w(n, H, Y, state, cfg, input_gram if n == 0 else None)
-        state = record(f"W{n + 1}", old, state.replace(W=W), 0)
+        W_new = update_w(n, H, Y, state, cfg, input_gram if n == 0 else None)
+        old, state = state.W[n], state.replace(W=state.W[:n] + (W_new,) + state.W[n + 1:])
+        record(f"W{n + 1}", old, W_new, state, 0)
     return state
-
-
-def _index(name: str, cfg: LiftedConfig) -> int:
-    k = int(name[1:]) - 1
-    return k if name[0] == "U" else cfg.lifted_layers + k
 
 
 def bcd(X: np.ndarray, Y: np.ndarray, state: LiftedState, cfg: ConfigOrSchedule, sweeps: int,
