@@ -110,11 +110,8 @@ def test_a_real_claim_runs_as_an_item(pytester):
     result.assert_outcomes(passed=1)
 
 
-@pytest.mark.slow
 def test_smoke_run_of_every_registered_claim(pytester):
-    """Every claim of the package runs on the quick profile and yields a verdict, none an error.
-
-    Slow: the quick profile of every claim takes minutes on two loaded cores."""
+    """Every claim of the package runs on the quick profile and yields a verdict, none an error."""
     from proofs_check import registry
 
     claims = registry.all_claims()

@@ -145,8 +145,9 @@ def _bound_rows(records: Sequence[BlockRecord], depth: int, u: float) -> tuple[R
     rows = []
     for k, items in sweeps.items():
         # ratios of consecutive gaps telescope, so the sweep ratio is the product of block ratios
-        observed = math.exp(sum(math.log1p(-r.decrease) for r, _ in items))
-        predicted = math.exp(sum(math.log1p(-r.guaranteed) for r, _ in items))
+        # (a block that reaches the optimum exactly contributes a factor 0)
+        observed = math.prod(1 - r.decrease for r, _ in items)
+        predicted = math.prod(1 - r.guaranteed for r, _ in items)
         allowed = sum(a for _, a in items)
         rows.append({"sweep": k, "predicted": predicted, "observed": observed, "allowed": allowed,
                      "excess": observed - predicted - allowed})
