@@ -23,6 +23,18 @@ class UnknownClaimError(ValueError):
     """An id or glob given by the user matches no registered claim."""
 
 
+class ClaimModuleError(ImportError):
+    """A claim module could not be imported (a broken install, or a bad
+    ``$PROOFS_CHECK_CLAIM_MODULES`` entry)."""
+
+
+def _import(name: str):
+    try:
+        return importlib.import_module(name)
+    except Exception as exc:
+        raise ClaimModuleError(f"claim module {name!r} failed to import: {type(exc).__name__}: {exc}") from exc
+
+
 def all_claims() -> tuple[Claim, ...]:
     """Every registered claim, sorted by id."""
     return _collect(extra_claim_modules())
@@ -33,7 +45,7 @@ def _collect(extra_modules: tuple[str, ...]) -> tuple[Claim, ...]:
     found: dict[str, Claim] = {}
     names = [f"{_claims_pkg.__name__}.{info.name}" for info in pkgutil.iter_modules(_claims_pkg.__path__)]
     for name in names + list(extra_modules):
-        for claim in getattr(importlib.import_module(name), "CLAIMS", ()):
+        for claim in getattr(_import(name), "CLAIMS", ()):
             if claim.id in found:
                 raise RuntimeError(f"claim id {claim.id!r} is registered twice")
             found[claim.id] = claim

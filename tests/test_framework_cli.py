@@ -114,3 +114,10 @@ def test_bad_input_in_a_subprocess_has_no_traceback(toy_env):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_a_claim_module_that_fails_to_import_is_one_line_exit_2(capsys, monkeypatch):
+    monkeypatch.setenv("PROOFS_CHECK_CLAIM_MODULES", "no_such_claims_module")
+    assert cli.main(["list"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "no_such_claims_module" in err and "failed to import" in err
