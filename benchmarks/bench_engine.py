@@ -61,6 +61,10 @@ def blas_threads() -> int:
     return os.cpu_count() or 1
 
 
+def ratio(x: float) -> str:
+    return "-" if not math.isfinite(x) else (f"{x:.0f}x" if x >= 10 else f"{x:.2f}x")
+
+
 def best_time(fn: Callable[[], object], repeats: int) -> float:
     """Wall-clock seconds of the fastest of ``repeats`` calls (one untimed warm-up first)."""
     fn()
@@ -145,8 +149,7 @@ def single_run_table(cases, peak):
         rows.append([
             f"d={d}, L={L}", f"{1 / t_fast:,.0f}", f"{1 / t_gen:,.0f}",
             "-" if torch is None else f"{1 / t_torch:,.0f}",
-            "-" if torch is None else f"{t_torch / t_fast:.0f}x",
-            f"{t_gen / t_fast:.0f}x",
+            ratio(t_torch / t_fast), ratio(t_gen / t_fast),
             f"{flops_done / t_fast / 1e9:.1f} ({100 * flops_done / t_fast / 1e9 / peak:.0f}%)",
             f"{flops_nominal / t_fast / 1e9:.1f}",
             "yes" if agree else "NO",
@@ -163,7 +166,7 @@ def arb_table(cases, repeats):
         eta = 1e-3
         t_arb = best_time(lambda: run_generic(factors, Phi, eta, steps, "arb:prec=200"), repeats) / steps
         t_mp = best_time(lambda: run_generic(factors, Phi, eta, steps, "mpmath:dps=60"), max(1, repeats - 1)) / steps
-        rows.append([f"d={d}, L={L}", f"{1 / t_arb:,.1f}", f"{1 / t_mp:,.2f}", f"{t_mp / t_arb:.0f}x"])
+        rows.append([f"d={d}, L={L}", f"{1 / t_arb:,.1f}", f"{1 / t_mp:,.2f}", ratio(t_mp / t_arb)])
     return tabulate(rows, headers=["case", "arb:prec=200 it/s", "mpmath:dps=60 it/s", "arb/mpmath"],
                     tablefmt="github", disable_numparse=True)
 
@@ -192,7 +195,7 @@ def batched_table(cases, repeats):
         t_b = best_time(lambda: gd_batched(factors, Phi, 1e-3, eps=None, max_iter=steps), repeats)
         t_np = best_time(lambda: numpy_lockstep(factors, Phi, 1e-3, steps), repeats)
         rows.append([f"B={B}, d={d}, L={L}", f"{B * steps / t_b:,.0f}", f"{B * steps / t_np:,.0f}",
-                     f"{t_np / t_b:.1f}x"])
+                     ratio(t_np / t_b)])
     return tabulate(rows, headers=["case", "gd_batched run-steps/s", "NumPy lock-step run-steps/s", "ratio"],
                     tablefmt="github", disable_numparse=True)
 

@@ -204,13 +204,19 @@ def _tikhonov_grid(profile: str) -> list[dict]:
     return grid + [{"N": N, "instance": 0, "arith": "mpmath:dps=50"} for N in ((3,) if profile == "quick" else (2, 4))]
 
 
-def _run_tikhonov(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
+def tikhonov_instance(params: Mapping[str, Any], seed: int) -> tuple[list[int], list[float], list, list]:
+    """The random (dims, gamma, W, u) of a ``tikhonov_matrix`` run: widths 3..7, gamma in [0.1, 10]."""
     rng = np.random.default_rng(seed)
     N = params["N"]
     dims = [int(d) for d in rng.integers(3, 8, N + 1)]
     gamma = [float(g) for g in rng.uniform(0.1, 10.0, N)]
     W = [rng.standard_normal((dims[n + 1], dims[n])) for n in range(N)]
     u = [rng.standard_normal(d) for d in dims]
+    return dims, gamma, W, u
+
+
+def _run_tikhonov(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
+    dims, gamma, W, u = tikhonov_instance(params, seed)
     D, d0 = sum(dims), dims[0]
     if params["arith"] == "float64":
         Q = tikhonov_matrix(W, gamma)
