@@ -89,7 +89,7 @@ def run_fast(factors, Phi, eta, steps):
 
 
 def run_generic(factors, Phi, eta, steps, ar="float64"):
-    traj, _ = gd(deep_linear(factors, ar), Problem.whitened(Phi, ar), eta, Stop(eps=None, max_iter=steps))
+    traj, _ = gd(deep_linear(factors, ar), Problem.whitened(Phi, ar), eta, Stop(eps=None, max_iter=steps), compiled=False)
     return arithmetic(ar).to_float(traj.loss)
 
 

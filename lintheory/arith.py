@@ -19,10 +19,11 @@ are computed on the midpoints in mpmath at the same precision and are therefore
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +35,23 @@ __all__ = ["Arithmetic", "Float64", "MPMath", "Arb", "arithmetic", "MIN_DPS", "M
 
 MIN_DPS, MAX_DPS = 16, 10_000
 MIN_PREC, MAX_PREC = 53, 33_000
+
+
+def _at_prec(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Run an :class:`Arb` method at the backend's precision.
+
+    Entering ``flint.ctx.workprec`` costs more than a small ball product, so a method
+    called from inside the trainers' ``context()`` (already at ``prec``) skips it.
+    """
+
+    @functools.wraps(method)
+    def wrapper(self: Arb, *args: Any) -> Any:
+        if flint.ctx.prec == self.prec:
+            return method(self, *args)
+        with flint.ctx.workprec(self.prec):
+            return method(self, *args)
+
+    return wrapper
 
 
 def _check_matrix_like(a: Any, name: str = "a") -> np.ndarray:
@@ -355,19 +373,19 @@ class Arb(Arithmetic):
             x = x.item()
         return flint.arb(x)
 
+    @_at_prec
     def matrix(self, a: Any) -> flint.arb_mat:
         if isinstance(a, flint.arb_mat):
             return a
         arr = _check_matrix_like(a)
-        with self._ctx():
-            if arr.dtype != object:
-                arr = arr.astype(np.float64)
-            rows, cols = arr.shape
-            return flint.arb_mat(rows, cols, [self._arb(v) for v in arr.ravel()])
+        if arr.dtype != object:
+            arr = arr.astype(np.float64)
+        rows, cols = arr.shape
+        return flint.arb_mat(rows, cols, [self._arb(v) for v in arr.ravel()])
 
+    @_at_prec
     def number(self, x: Any) -> flint.arb:
-        with self._ctx():
-            return self._arb(x)
+        return self._arb(x)
 
     def to_numpy(self, M: flint.arb_mat) -> np.ndarray:
         return np.array([float(v.mid()) for v in M.entries()], dtype=np.float64).reshape(M.nrows(), M.ncols())
@@ -387,52 +405,52 @@ class Arb(Arithmetic):
     def zeros(self, rows: int, cols: int) -> flint.arb_mat:
         return flint.arb_mat(rows, cols)
 
+    @_at_prec
     def matmul(self, A: flint.arb_mat, B: flint.arb_mat) -> flint.arb_mat:
-        with self._ctx():
-            return A * B
+        return A * B
 
     def T(self, A: flint.arb_mat) -> flint.arb_mat:
         return A.transpose()
 
+    @_at_prec
     def add(self, A: Any, B: Any) -> Any:
-        with self._ctx():
-            return A + B
+        return A + B
 
+    @_at_prec
     def sub(self, A: Any, B: Any) -> Any:
-        with self._ctx():
-            return A - B
+        return A - B
 
+    @_at_prec
     def scale(self, c: Any, A: flint.arb_mat) -> flint.arb_mat:
-        with self._ctx():
-            return self._arb(c) * A
+        return self._arb(c) * A
 
+    @_at_prec
     def dot(self, A: flint.arb_mat, B: flint.arb_mat) -> flint.arb:
-        with self._ctx():
-            # trace(A^T B) in one matrix product keeps the sum inside FLINT.
-            if A.ncols() <= A.nrows():
-                return (A.transpose() * B).trace()
-            return (B * A.transpose()).trace()
+        # trace(A^T B) in one matrix product keeps the sum inside FLINT.
+        if A.ncols() <= A.nrows():
+            return (A.transpose() * B).trace()
+        return (B * A.transpose()).trace()
 
     def singular_values(self, A: flint.arb_mat) -> list[flint.arb]:
         """Singular values of the midpoint matrix, in mpmath at ``prec`` bits (not enclosures)."""
         mp = MPMath(dps=max(MIN_DPS, int(self.prec * math.log10(2))))
         return [self.number(s) for s in mp.singular_values(mp.matrix(_arb_mat_to_mpf(A)))]
 
+    @_at_prec
     def sqrt(self, x: flint.arb) -> flint.arb:
-        with self._ctx():
-            return self._arb(x).sqrt()
+        return self._arb(x).sqrt()
 
+    @_at_prec
     def frob(self, A: flint.arb_mat) -> flint.arb:
         # The ball of ||A||_F^2 may straddle 0; its negative part is impossible.
-        with self._ctx():
-            x = self.frob_sq(A)
-            if x.mid() - x.rad() >= 0:
-                return x.sqrt()
-            return flint.arb(0).union(x.abs_upper().sqrt())
+        x = self.frob_sq(A)
+        if x.mid() - x.rad() >= 0:
+            return x.sqrt()
+        return flint.arb(0).union(x.abs_upper().sqrt())
 
+    @_at_prec
     def log(self, x: flint.arb) -> flint.arb:
-        with self._ctx():
-            return self._arb(x).log()
+        return self._arb(x).log()
 
     def radius(self, M_or_x: Any) -> float:
         if isinstance(M_or_x, flint.arb_mat):

@@ -16,8 +16,9 @@ Losses (Arora et al. 2018, Eq. (1) and the whitened form of Sec. 2):
 Gradients (Arora et al. 2018, Eq. (4)):
 :math:`\nabla_{F_j}\ell = \frac1m S_j^\top R\, P_{j-1}^\top` with the residual
 :math:`R = E X - Y`, suffix :math:`S_j = F_K\cdots F_{j+1}` and prefix
-:math:`P_{j-1} = F_{j-1}\cdots F_1 X`.  All prefixes and suffixes are built in one pass
-each, so a full gradient costs :math:`O(K)` matrix products.
+:math:`P_{j-1} = F_{j-1}\cdots F_1 X`.  The prefixes are built in one forward pass and
+:math:`S_j^\top R` in one backward pass (backpropagation), so a full gradient costs
+:math:`O(K)` matrix products, not :math:`O(K^2)`.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from lintheory.arith import Arithmetic, arithmetic, as_matrices
 
 __all__ = [
     "Problem", "Network", "deep_linear", "residual_net",
-    "loss", "loss_and_gradients", "gradient_step", "prefix_suffix",
+    "loss", "loss_and_gradients", "gradient_step", "prefixes",
 ]
 
 
@@ -196,21 +197,14 @@ def _check_compatible(net: Network, problem: Problem) -> None:
         )
 
 
-def prefix_suffix(net: Network, problem: Problem) -> tuple[list[Any], list[Any]]:
-    r"""Prefixes :math:`P_j = F_j \cdots F_1 X` and suffixes :math:`S_j = F_K \cdots F_{j+1}`.
-
-    ``P[j]`` for ``j = 0..K`` (``P[0] = X``, ``None`` for the identity in the whitened
-    form) and ``S[j]`` for ``j = 0..K`` (``S[K] = None`` for the identity).
-    """
+def prefixes(net: Network, problem: Problem) -> list[Any]:
+    r"""Prefixes :math:`P_j = F_j \cdots F_1 X` for ``j = 0..K`` (``P[0] = X``; ``None`` stands
+    for the identity in the whitened form), so ``P[K]`` is :math:`E X`."""
     ar, F = net.arith, net.factors
-    K = len(F)
     P: list[Any] = [problem.X]
-    for j in range(K):
+    for j in range(len(F)):
         P.append(F[j] if P[j] is None else ar.matmul(F[j], P[j]))
-    S: list[Any] = [None] * (K + 1)
-    for j in range(K - 1, -1, -1):
-        S[j] = F[j] if S[j + 1] is None else ar.matmul(S[j + 1], F[j])
-    return P, S
+    return P
 
 
 def loss(net: Network, problem: Problem) -> Any:
@@ -222,7 +216,7 @@ def loss(net: Network, problem: Problem) -> Any:
 def loss_and_gradients(net: Network, problem: Problem) -> tuple[Any, tuple[Any, ...]]:
     r"""The loss and :math:`\nabla_{F_j}\ell = \frac1m S_j^\top R P_{j-1}^\top` for every factor.
 
-    Fixed factors get ``None``.  Costs :math:`O(K)` matrix products.
+    Fixed factors get ``None``.  Costs :math:`O(K)` matrix products (about :math:`3K`).
     """
     _check_compatible(net, problem)
     with net.arith.context():
@@ -230,19 +224,20 @@ def loss_and_gradients(net: Network, problem: Problem) -> tuple[Any, tuple[Any, 
 
 
 def _loss_and_gradients(net: Network, problem: Problem) -> tuple[Any, tuple[Any, ...]]:
-    ar = net.arith
-    P, S = prefix_suffix(net, problem)
+    # Backpropagation: Q_j = S_j^T R / m is grown downwards from Q_K = R / m, so with the
+    # prefixes a full gradient costs about 3K products (2K + K with explicit suffixes).
+    ar, F = net.arith, net.factors
+    P = prefixes(net, problem)
     R = ar.sub(P[-1], problem.Y)
     value = ar.frob_sq(R) / ar.number(2 * problem.m)
-    inv_m = ar.number(1) / ar.number(problem.m)
-    grads = []
-    for j, trainable in enumerate(net.trainable):
-        if not trainable:
-            grads.append(None)
-            continue
-        left = R if S[j + 1] is None else ar.matmul(ar.T(S[j + 1]), R)
-        G = left if P[j] is None else ar.matmul(left, ar.T(P[j]))
-        grads.append(G if problem.m == 1 else ar.scale(inv_m, G))
+    Q = R if problem.m == 1 else ar.scale(ar.number(1) / ar.number(problem.m), R)
+    lowest = net.trainable.index(True) if any(net.trainable) else len(F)
+    grads: list[Any] = [None] * len(F)
+    for j in range(len(F) - 1, lowest - 1, -1):
+        if net.trainable[j]:
+            grads[j] = Q if P[j] is None else ar.matmul(Q, ar.T(P[j]))
+        if j > lowest:
+            Q = ar.matmul(ar.T(F[j]), Q)
     return value, tuple(grads)
 
 

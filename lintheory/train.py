@@ -22,7 +22,7 @@ from typing import Any, Literal
 import flint
 import numpy as np
 
-from lintheory.arith import Arithmetic
+from lintheory.arith import Arithmetic, Float64
 from lintheory.nets import Network, Problem, _check_compatible, gradient_step, loss_and_gradients
 
 __all__ = ["Stop", "Trajectory", "gd", "bcgd", "Exact", "Normalised", "BlockStep", "Observer"]
@@ -154,17 +154,24 @@ def gd(
     observers: Mapping[str, Observer] | None = None,
     observe_every: int = 1,
     history: int = 1000,
+    compiled: bool = True,
 ) -> tuple[Trajectory, Network]:
     r"""Gradient descent :math:`F_j \leftarrow F_j - \eta_t \nabla_{F_j}\ell` on every trainable factor.
 
     Arora et al. (2018), Eq. (3).  ``eta`` is a number or a schedule ``t -> eta_t``.
     Each observer ``fn(t, net, loss, grads)`` is recorded every ``observe_every``
     iterations and at the last one.
+
+    A float64 run with a constant step and no observers goes to the compiled kernel
+    :func:`lintheory.kernels.gd_float64`, which takes the same steps with the same
+    stopping rules; ``compiled=False`` forces the generic loop (for comparisons).
     """
     _check_compatible(net, problem)
     schedule = _eta_schedule(eta)
     if not isinstance(observe_every, int) or observe_every < 1:
         raise ValueError(f"observe_every must be an integer >= 1, got {observe_every!r}")
+    if compiled and not observers and not callable(eta) and isinstance(net.arith, Float64):
+        return _gd_compiled(net, problem, float(eta), stop, history)
     with net.arith.context():
         return _gd(net, problem, schedule, stop, dict(observers or {}), observe_every, history)
 
@@ -198,6 +205,20 @@ def _gd(
         {k: tuple(v) for k, v in observed.items()}, net.arith.name,
     )
     return trajectory, net
+
+
+def _gd_compiled(
+    net: Network, problem: Problem, eta: float, stop: Stop, history: int
+) -> tuple[Trajectory, Network]:
+    from lintheory.kernels import gd_float64  # numba compiles on first use: import lazily
+
+    r = gd_float64(
+        net.factors, net.trainable, problem.Y, eta, X=problem.X, eps=stop.eps, max_iter=stop.max_iter,
+        diverge_factor=stop.diverge_factor, stall_window=stop.stall_window, stall_rtol=stop.stall_rtol,
+        history=history,
+    )
+    trajectory = Trajectory(r.status, r.iterations, r.iterations, r.loss0, r.loss, r.history, {}, net.arith.name)
+    return trajectory, net.with_factors(r.factors)
 
 
 # --- layer-wise BCGD ---------------------------------------------------------------------

@@ -7,7 +7,7 @@ import pytest
 
 from lintheory.batched import gd_batched
 from lintheory.kernels import gd_float64
-from lintheory.nets import Problem, deep_linear, residual_net
+from lintheory.nets import Problem, residual_net
 from lintheory.train import Stop, gd
 
 
@@ -71,7 +71,7 @@ def test_batched_matches_the_generic_trainer():
     batch = gd_batched(factors, Phi, 0.02, eps=1e-9, max_iter=400)
     for b in range(B):
         net = residual_net([W[b] for W in blocks], W_out[b])
-        traj, net_T = gd(net, Problem.whitened(Phi[b]), 0.02, Stop(eps=1e-9, max_iter=400))
+        traj, net_T = gd(net, Problem.whitened(Phi[b]), 0.02, Stop(eps=1e-9, max_iter=400), compiled=False)
         assert (batch.status[b], int(batch.iterations[b])) == (traj.status, traj.iterations)
         t_ref, loss_ref = traj.losses()
         np.testing.assert_array_equal(batch.history_t[b], t_ref)

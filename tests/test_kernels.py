@@ -19,7 +19,7 @@ import pytest
 from lintheory.inits import gaussian, near_identity
 from lintheory import kernels
 from lintheory.kernels import STATUSES, gd_float64
-from lintheory.nets import Problem, deep_linear, residual_net
+from lintheory.nets import Problem, residual_net
 from lintheory.train import Stop, gd
 
 RTOL = 1e-12
@@ -27,7 +27,7 @@ RTOL = 1e-12
 
 def _both(net, problem, eta, stop, history=1000):
     """The same run through ``train.gd`` and ``gd_float64``."""
-    traj, net_T = gd(net, problem, eta, stop, history=history)
+    traj, net_T = gd(net, problem, eta, stop, history=history, compiled=False)
     schedule = eta if not callable(eta) else np.array([eta(t) for t in range(max(stop.max_iter, 1))])
     fast = gd_float64(
         net.factors, net.trainable, problem.Y, schedule, X=problem.X, eps=stop.eps, max_iter=stop.max_iter,
