@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 import shutil
 import sqlite3
 
@@ -157,3 +158,15 @@ def test_a_pdflatex_failure_is_a_warning_and_keeps_the_old_pdf(tmp_path):
     problem = report.compile_pdf(tmp_path / "bad.tex")
     assert problem is not None and "Undefined control sequence" in problem
     assert (tmp_path / "bad.pdf").read_bytes() == b"%PDF old"
+
+
+def test_pdf_compiles_from_a_relative_output_folder(tmp_path, monkeypatch):
+    """The default --out is relative (reports/<profile>): pdflatex must still find its build folder."""
+    from proofs_check.report import compile_pdf
+
+    folder = tmp_path / "reports" / "standard"
+    folder.mkdir(parents=True)
+    (folder / "report.tex").write_text("\\documentclass{article}\\begin{document}ok\\end{document}\n")
+    monkeypatch.chdir(tmp_path)
+    assert compile_pdf(Path("reports/standard/report.tex")) is None
+    assert (folder / "report.pdf").exists()

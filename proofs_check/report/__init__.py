@@ -50,7 +50,7 @@ def compile_pdf(tex_path: Path, runs: int = 2, timeout: float = 180.0) -> str | 
     exe = shutil.which("pdflatex")
     if exe is None:
         return "pdflatex not found on PATH; report.pdf not built"
-    out_dir = tex_path.parent
+    out_dir = tex_path.parent.resolve()  # pdflatex runs in out_dir: a relative build path would not resolve
     with tempfile.TemporaryDirectory(prefix=".latex-", dir=out_dir) as build:
         for _ in range(runs):  # the second pass settles longtable column widths
             try:
