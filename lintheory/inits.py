@@ -13,7 +13,6 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-import mpmath
 import numpy as np
 
 from lintheory.arith import Arithmetic, Float64, MPMath, arithmetic

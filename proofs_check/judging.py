@@ -323,3 +323,27 @@ def scaling_verdict(
         else:
             verdict, why = "inconclusive", f"interval straddles {expected:g}: more or longer runs would decide"
     return Verdict(verdict, f"{fitted}: {why}", predicted, observed, tolerance, arithmetic, ev)
+
+
+_SEVERITY = {"confirmed": 0, "inconclusive": 1, "refuted": 2}
+
+
+def combine(parts: Sequence[tuple[str, Verdict]], evidence: Mapping[str, Any]) -> Verdict:
+    """One verdict from several labelled checks of one claim: the worst verdict wins
+    (refuted > inconclusive > confirmed); summaries and the predicted / observed /
+    tolerance texts are joined by label; arithmetics are listed once each.
+
+    ``evidence`` is the combined evidence, composed by the caller (claims differ in
+    how they merge their parts' tables).
+    """
+    if not parts:
+        raise ValueError("parts must hold at least one (label, Verdict)")
+    return Verdict(
+        verdict=max((v.verdict for _, v in parts), key=_SEVERITY.__getitem__),
+        summary="; ".join(f"{label}: {v.summary}" for label, v in parts),
+        predicted=" | ".join(f"{label}: {v.predicted}" for label, v in parts),
+        observed=" | ".join(f"{label}: {v.observed}" for label, v in parts),
+        tolerance=" | ".join(f"{label}: {v.tolerance}" for label, v in parts),
+        arithmetic=" + ".join(dict.fromkeys(a for _, v in parts for a in v.arithmetic.split(" + "))),
+        evidence=jsonable(evidence),
+    )

@@ -142,7 +142,7 @@ def _relu_steps() -> Steps:
         ("equals Max(0, v)", sp.Eq(r["argmin"], r["relu"])),
         ("optimal value", sp.Eq(sp.Symbol("f^*"), r["value"])),
         ("equals Min(v, 0)^2", sp.Eq(r["value"], r["neg_sq"])),
-        ("all case proofs hold", sp.sympify(all(proofs.values()))),
+        ("all case proofs hold", sp.true if all(proofs.values()) else sp.false),
         ("evaluated at v = -3, 0, 2 (argmin)", sp.Tuple(*(r["argmin"].subs(v, x) for x in (-3, 0, 2)))),
     ]
 

@@ -36,7 +36,6 @@ from proofs_check import judging
 from proofs_check.claim import Claim, Figure, RunFailed, RunRecord, Verdict
 
 PAPER = "arora2018"
-_ORDER = {"confirmed": 0, "inconclusive": 1, "refuted": 2}
 
 
 # --------------------------------------------------------------------------------------
@@ -47,9 +46,8 @@ def _pick(profile: str, quick: Any, standard: Any, full: Any = None) -> Any:
 
 
 def _merge(parts: Sequence[tuple[str, Verdict]], evidence: Mapping[str, Any] | None = None) -> Verdict:
-    """One verdict from several checks of one claim: the worst verdict wins; tables are
+    """One verdict from several checks of one claim (:func:`judging.combine`); tables are
     concatenated with a ``check`` column; each part's other evidence is kept under its label."""
-    verdict = max((v.verdict for _, v in parts), key=_ORDER.__getitem__)
     table, ev = [], dict(evidence or {})
     violations = []
     for label, v in parts:
@@ -60,15 +58,7 @@ def _merge(parts: Sequence[tuple[str, Verdict]], evidence: Mapping[str, Any] | N
             ev["fit"] = rest["fit"]
         ev.setdefault("series", {}).update(v.evidence.get("series", {}))
         ev[label] = rest
-    return Verdict(
-        verdict=verdict,
-        summary="; ".join(f"{label}: {v.summary}" for label, v in parts),
-        predicted=" | ".join(f"{label}: {v.predicted}" for label, v in parts),
-        observed=" | ".join(f"{label}: {v.observed}" for label, v in parts),
-        tolerance=" | ".join(f"{label}: {v.tolerance}" for label, v in parts),
-        arithmetic=" + ".join(dict.fromkeys(a for _, v in parts for a in v.arithmetic.split(" + "))),
-        evidence=judging.jsonable({**ev, "table": table, "violations": violations}),
-    )
+    return judging.combine(parts, {**ev, "table": table, "violations": violations})
 
 
 def _failed(runs: Sequence[RunRecord], **texts: str) -> Verdict | None:

@@ -16,6 +16,7 @@ initializations and constants below are the brief's reconstruction: near-identit
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -27,7 +28,6 @@ from proofs_check.claim import Claim, Figure, RunRecord, Verdict
 
 PAPER = "shamir2018"
 ETA, EPS = 1e-2, 5e-3
-_ORDER = {"confirmed": 0, "inconclusive": 1, "refuted": 2}
 TARGET = {"near_identity": -1.0, "xavier": 1.0, "zas": -1.0}
 
 
@@ -109,12 +109,10 @@ def judge(runs: Sequence[RunRecord]) -> Verdict:
         fits[init] = {**f.as_dict(), "depths_used": depths,
                       "depths_over_budget": [r["depth"] for r in group if not r["median_determined"]]}
         parts.append((init, v))
-    verdict = max((v.verdict for _, v in parts), key=_ORDER.__getitem__)
     evidence = {"table": rows, "fits": fits, "series": series,
                 "fit": {"exponent": fits.get("near_identity", {}).get("rate"),
                         "ci95": fits.get("near_identity", {}).get("ci95"), "of": "near-identity growth rate b"}}
-    return Verdict(verdict, "; ".join(f"{name}: {v.summary}" for name, v in parts), tolerance=tol_text,
-                   evidence=judging.jsonable(evidence), **texts)
+    return replace(judging.combine(parts, evidence), tolerance=tol_text, **texts)
 
 
 def _draw(evidence: Mapping[str, Any], ax: Any) -> None:

@@ -48,7 +48,6 @@ L_NOTE = ("L = number of residual blocks; the output layer W_out is not counted 
           "(the network has L + 1 trainable layers)")
 RESTATED = ("Wu, Wang, Ma 2019, ZAS convergence theorem for GD (theorem number not retrieved), "
             "constants as restated by a later paper")
-_ORDER = {"confirmed": 0, "inconclusive": 1, "refuted": 2}
 # log R(t) is computed to a few units of round-off (R is a sum of d squares of residuals far
 # above the round-off of W_out P - Phi); the envelope is attained at t = 0 where the excess is 0.
 ENVELOPE_TOL = 1e-12
@@ -103,22 +102,14 @@ def _checkpoints(Phi: np.ndarray, L: int, eta: float, *, eps: float, max_iter: i
 
 def _merge(parts: Sequence[tuple[str, Verdict]], evidence: Mapping[str, Any] | None = None,
            table: Sequence[Mapping[str, Any]] | None = None) -> Verdict:
-    """One verdict from several checks: the worst wins; summaries and texts are joined by label."""
-    verdict = max((v.verdict for _, v in parts), key=_ORDER.__getitem__)
+    """One verdict from several checks (:func:`judging.combine`); each part's evidence but its
+    series is kept under its label."""
     ev: dict[str, Any] = dict(evidence or {})
     for label, v in parts:
         ev[label] = {k: x for k, x in v.evidence.items() if k != "series"}
     if table is not None:
         ev["table"] = list(table)
-    return Verdict(
-        verdict=verdict,
-        summary="; ".join(f"{label}: {v.summary}" for label, v in parts),
-        predicted=" | ".join(f"{label}: {v.predicted}" for label, v in parts),
-        observed=" | ".join(f"{label}: {v.observed}" for label, v in parts),
-        tolerance=" | ".join(f"{label}: {v.tolerance}" for label, v in parts),
-        arithmetic=" + ".join(dict.fromkeys(a for _, v in parts for a in v.arithmetic.split(" + "))),
-        evidence=judging.jsonable(ev),
-    )
+    return judging.combine(parts, ev)
 
 
 def _check(name: str, ok: bool | None, summary: str, *, predicted: str, observed: str, tolerance: str,
