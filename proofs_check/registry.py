@@ -43,7 +43,12 @@ def all_claims() -> tuple[Claim, ...]:
 @cache
 def _collect(extra_modules: tuple[str, ...]) -> tuple[Claim, ...]:
     found: dict[str, Claim] = {}
-    names = [f"{_claims_pkg.__name__}.{info.name}" for info in pkgutil.iter_modules(_claims_pkg.__path__)]
+    # modules named _* hold helpers shared by claim modules, not claims
+    names = [
+        f"{_claims_pkg.__name__}.{info.name}"
+        for info in pkgutil.iter_modules(_claims_pkg.__path__)
+        if not info.name.startswith("_")
+    ]
     for name in names + list(extra_modules):
         for claim in getattr(_import(name), "CLAIMS", ()):
             if claim.id in found:

@@ -13,7 +13,7 @@ import sympy as sp
 
 from lintheory.symbolic import zhang2017 as sym
 from proofs_check import data
-from proofs_check import zhang2017_protocol as protocol
+from proofs_check.claims import _zhang2017_protocol as protocol
 from proofs_check.claim import RunRecord
 from proofs_check.claims import zhang2017 as Z
 from proofs_check.judging import jsonable

@@ -40,7 +40,7 @@ from lintheory.lifted import nnls
 from lintheory.sgd import init_weights
 from lintheory.symbolic import zhang2017 as sym
 from proofs_check import data, judging
-from proofs_check import zhang2017_protocol as protocol
+from proofs_check.claims import _zhang2017_protocol as protocol
 from proofs_check.claim import Claim, Figure, RunRecord, Verdict
 
 PAPER = "zhang2017"
