@@ -51,8 +51,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     from proofs_check import registry
 
     claims = [c for c in registry.all_claims() if args.paper is None or c.paper == args.paper]
+    # sources and statements run long: wrap them so a row fits a terminal
     print(tabulate([[c.id, c.paper, c.source, c.title] for c in claims],
-                   headers=["claim", "paper", "source", "statement"], tablefmt="simple", disable_numparse=True))
+                   headers=["claim", "paper", "source", "statement"], tablefmt="simple", disable_numparse=True,
+                   maxcolwidths=[None, None, 36, 56]))
     return 0
 
 
