@@ -63,9 +63,14 @@ def _check_matrix_like(a: Any, name: str = "a") -> np.ndarray:
 
 
 class Arithmetic(ABC):
-    """The operations a trainer needs, in one arithmetic."""
+    """The operations a trainer needs, in one arithmetic.
+
+    ``unit_roundoff`` is the relative rounding error of one operation (:math:`2^{-p}` for
+    ``p`` mantissa bits), from which claims derive their tolerances.
+    """
 
     name: str
+    unit_roundoff: float
 
     # -- construction and conversion -------------------------------------------------
     @abstractmethod
@@ -111,8 +116,9 @@ class Arithmetic(ABC):
     def sub(self, A: Any, B: Any) -> Any:
         return A - B
 
+    @abstractmethod
     def scale(self, c: Any, A: Any) -> Any:
-        return self.number(c) * A if not self._is_scalar(c) else c * A
+        """:math:`cA` for a scalar ``c`` given as any number :meth:`number` accepts."""
 
     @abstractmethod
     def dot(self, A: Any, B: Any) -> Any:
@@ -158,9 +164,6 @@ class Arithmetic(ABC):
 
     @abstractmethod
     def is_finite(self, M_or_x: Any) -> bool: ...
-
-    def _is_scalar(self, c: Any) -> bool:
-        return False
 
     def __str__(self) -> str:
         return self.name
@@ -335,9 +338,6 @@ class MPMath(Arithmetic):
         values = M_or_x.ravel() if isinstance(M_or_x, np.ndarray) else [M_or_x]
         return all(self.ctx.isfinite(v) for v in values)
 
-    def _is_scalar(self, c: Any) -> bool:
-        return isinstance(c, self.ctx.mpf)
-
 
 @dataclass(frozen=True)
 class Arb(Arithmetic):
@@ -461,9 +461,6 @@ class Arb(Arithmetic):
     def is_finite(self, M_or_x: Any) -> bool:
         values = M_or_x.entries() if isinstance(M_or_x, flint.arb_mat) else [self._arb(M_or_x)]
         return all(v.is_finite() for v in values)
-
-    def _is_scalar(self, c: Any) -> bool:
-        return isinstance(c, flint.arb)
 
 
 def _mpf_to_arb(x: mpmath.mpf) -> flint.arb:

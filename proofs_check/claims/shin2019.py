@@ -65,7 +65,7 @@ Row = dict[str, Any]
 
 
 def _u(ar: Arithmetic) -> float:
-    return float(ar.unit_roundoff)  # type: ignore[attr-defined]
+    return float(ar.unit_roundoff)
 
 
 def _step_rule(name: str, eta: float | None = None) -> Exact | Normalised:
