@@ -481,7 +481,7 @@ def _arb_mat_to_mpf(M: flint.arb_mat) -> np.ndarray:
     return out
 
 
-_SPEC = re.compile(r"^(float64|mpmath:dps=(\d+)|arb:prec=(\d+))$")
+_SPEC = re.compile(r"(float64|mpmath:dps=([0-9]+)|arb:prec=([0-9]+))")  # ASCII digits, whole string
 
 
 def arithmetic(spec: str | Arithmetic) -> Arithmetic:
@@ -492,7 +492,7 @@ def arithmetic(spec: str | Arithmetic) -> Arithmetic:
     """
     if isinstance(spec, Arithmetic):
         return spec
-    match = _SPEC.match(spec) if isinstance(spec, str) else None
+    match = _SPEC.fullmatch(spec) if isinstance(spec, str) else None
     if match is None:
         raise ValueError(
             f"arithmetic must be 'float64', 'mpmath:dps=N' or 'arb:prec=N', got {spec!r}"

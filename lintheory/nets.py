@@ -35,6 +35,12 @@ __all__ = [
 ]
 
 
+def _check_nonempty(ar: Arithmetic, M: Any, name: str) -> None:
+    rows, cols = ar.shape(M)
+    if rows < 1 or cols < 1:
+        raise ValueError(f"{name} must have at least one row and one column, got shape {rows}x{cols}")
+
+
 @dataclass(frozen=True)
 class Problem:
     """A regression target: whitened (``X is None``, ``m = 1``) or data ``(X, Y)``.
@@ -52,6 +58,7 @@ class Problem:
         r"""Whitened loss :math:`\tfrac12\|E - \Phi\|_F^2`."""
         ar = arithmetic(ar)
         (Phi,) = as_matrices(ar, [Phi], "Phi")
+        _check_nonempty(ar, Phi, "Phi")
         return cls(Y=Phi, X=None, m=1, arith=ar)
 
     @classmethod
@@ -60,6 +67,8 @@ class Problem:
         ar = arithmetic(ar)
         (X,) = as_matrices(ar, [X], "X")
         (Y,) = as_matrices(ar, [Y], "Y")
+        _check_nonempty(ar, X, "X")
+        _check_nonempty(ar, Y, "Y")
         (_, m), (_, m_y) = ar.shape(X), ar.shape(Y)
         if m != m_y or m < 1:
             raise ValueError(f"X and Y must have the same positive number of columns, got {m} and {m_y}")

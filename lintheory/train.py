@@ -10,6 +10,11 @@ count is the first such :math:`t`), diverged (non-finite, or
 :math:`\ell_t > \text{diverge\_factor}\cdot\ell_0`), stalled (over the last
 ``stall_window`` iterations the loss fell by at most ``stall_rtol`` relative), and
 ``max_iter`` reached.
+
+A BCGD block update that cannot be computed (an SVD or solve that fails on overflowed
+entries) ends the run as diverged in the sweep where it happened (``iterations`` is that
+sweep, the loss is that of the blocks updated so far); ``Trajectory.reason`` names the
+block and the error.
 """
 
 from __future__ import annotations
@@ -25,7 +30,11 @@ import numpy as np
 from lintheory.arith import Arithmetic, Float64
 from lintheory.nets import Network, Problem, _check_compatible, gradient_step, loss_and_gradients
 
-__all__ = ["Stop", "Trajectory", "gd", "bcgd", "Exact", "Normalised", "BlockStep", "Observer"]
+__all__ = ["MAX_ITER", "Stop", "Trajectory", "gd", "bcgd", "Exact", "Normalised", "BlockStep", "Observer"]
+
+MAX_ITER = 10**9
+"""The largest ``Stop.max_iter``: a billion steps is hours of compiled float64 GD, far past any
+budget a claim sets; a larger value is a typo that would make a run that never ends."""
 
 Status = Literal["converged", "max_iter", "diverged", "stalled"]
 Observer = Callable[[int, Network, Any, tuple[Any, ...]], Any]
@@ -42,16 +51,30 @@ class Stop:
     stall_rtol: float = 0.0
 
     def __post_init__(self) -> None:
-        if self.eps is not None and not (math.isfinite(self.eps) and self.eps > 0):
+        if self.eps is not None and not (_real(self.eps, "eps") and math.isfinite(self.eps) and self.eps > 0):
             raise ValueError(f"eps must be finite and > 0 (or None), got {self.eps!r}")
-        if not isinstance(self.max_iter, (int, np.integer)) or self.max_iter < 0:
-            raise ValueError(f"max_iter must be an integer >= 0, got {self.max_iter!r}")
-        if not self.diverge_factor > 1:
+        if not _integer(self.max_iter, "max_iter") or not 0 <= self.max_iter <= MAX_ITER:
+            raise ValueError(f"max_iter must be an integer in [0, {MAX_ITER}], got {self.max_iter!r}")
+        if not (_real(self.diverge_factor, "diverge_factor") and self.diverge_factor > 1):
             raise ValueError(f"diverge_factor must be > 1, got {self.diverge_factor!r}")
-        if self.stall_window is not None and (not isinstance(self.stall_window, int) or self.stall_window < 1):
+        if self.stall_window is not None and not (_integer(self.stall_window, "stall_window")
+                                                  and self.stall_window >= 1):
             raise ValueError(f"stall_window must be an integer >= 1 (or None), got {self.stall_window!r}")
-        if not (math.isfinite(self.stall_rtol) and self.stall_rtol >= 0):
+        if not (_real(self.stall_rtol, "stall_rtol") and math.isfinite(self.stall_rtol) and self.stall_rtol >= 0):
             raise ValueError(f"stall_rtol must be finite and >= 0, got {self.stall_rtol!r}")
+
+
+def _real(value: Any, name: str) -> bool:
+    """True for a real number; a TypeError naming ``name`` otherwise (``True`` is not a number here)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number, got {type(value).__name__} {value!r}")
+    return True
+
+
+def _integer(value: Any, name: str) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}")
+    return True
 
 
 @dataclass(frozen=True)
@@ -71,6 +94,7 @@ class Trajectory:
     history: tuple[tuple[int, Any], ...]
     observations: Mapping[str, tuple[tuple[int, Any], ...]]
     arithmetic: str
+    reason: str | None = None
 
     @property
     def converged(self) -> bool:
@@ -137,12 +161,23 @@ class _Monitor:
         return None
 
 
+def _check_eta(eta: Any, t: int | None = None) -> Any:
+    where = "" if t is None else f" (the schedule's value at step {t})"
+    try:
+        if isinstance(eta, (str, bytes)):
+            raise TypeError
+        value = float(_mid(eta))
+    except (TypeError, ValueError):
+        raise TypeError(f"eta must be a real number{where}, got {type(eta).__name__} {eta!r}") from None
+    if isinstance(eta, bool) or not (math.isfinite(value) and value > 0):
+        raise ValueError(f"eta must be finite and > 0{where}, got {eta!r}")
+    return eta
+
+
 def _eta_schedule(eta: Any) -> Callable[[int], Any]:
     if callable(eta):
-        return eta
-    value = float(_mid(eta)) if isinstance(eta, flint.arb) else float(eta)
-    if not (math.isfinite(value) and value > 0):
-        raise ValueError(f"eta must be finite and > 0 (or a callable t -> eta), got {eta!r}")
+        return lambda t: _check_eta(eta(t), t)
+    _check_eta(eta)
     return lambda t: eta
 
 
@@ -364,12 +399,18 @@ def _bcgd(
                 cached[j + 1] = factors[j] if cached[j] is None else ar.matmul(factors[j], cached[j])
             blocks, grown = range(K - 1, -1, -1), None
         R = ar.sub(net.end_to_end() if problem.X is None else ar.matmul(net.end_to_end(), problem.X), Y)
+        failure: str | None = None
         for j in blocks:
             above, below = (cached[j + 1], grown) if order == "ascending" else (grown, cached[j])
             if net.trainable[j]:
                 A, B = dense(above, widths[-1]), dense(below, widths[j])
                 before = ar.frob_sq(R) / ar.number(2 * problem.m)
-                G, eta, F_new, R_new = _block_update(ar, problem, step, A, factors[j], B, R)
+                try:
+                    G, eta, F_new, R_new = _block_update(ar, problem, step, A, factors[j], B, R)
+                except (np.linalg.LinAlgError, ArithmeticError) as exc:
+                    # e.g. an SVD of a matrix that overflowed to inf/NaN in the previous block
+                    failure = f"block {j} of sweep {k}: {type(exc).__name__}: {exc}"
+                    break
                 updates += 1
                 if on_block is not None:
                     after = ar.frob_sq(R_new) / ar.number(2 * problem.m)
@@ -380,10 +421,13 @@ def _bcgd(
             else:
                 grown = factors[j] if grown is None else ar.matmul(grown, factors[j])
         net = net.with_factors(factors)
-        k += 1
         value = ar.frob_sq(R) / ar.number(2 * problem.m)
+        if failure is not None:
+            status = "diverged"
+            break
+        k += 1
     trajectory = Trajectory(
         status, k, updates, loss0, value, record.final(k, value),
-        {name: tuple(v) for name, v in observed.items()}, ar.name,
+        {name: tuple(v) for name, v in observed.items()}, ar.name, failure,
     )
     return trajectory, net
