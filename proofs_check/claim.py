@@ -111,6 +111,7 @@ class Claim:
     judge: Callable[[Sequence[RunRecord]], Verdict]
     symbolic: Callable[[], Mapping[str, str]] | None = None
     figures: tuple[Figure, ...] = ()
+    run_timeout: float | None = None  # seconds one run may take (None: no limit); `run --run-timeout` overrides
 
     def __post_init__(self) -> None:
         match = _ID.match(self.id)

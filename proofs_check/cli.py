@@ -1,16 +1,20 @@
 """The ``proofs-check`` command line: list, run, search, report, derive.
 
 Usage errors (unknown claim ids, globs that match nothing, bad profiles,
-unreachable schedulers, unreadable results) exit with status 2 and one line on
-stderr; ``run --strict`` exits 1 when a claim is refuted.
+unreachable schedulers, unreadable results, a damaged or unwritable run cache)
+exit with status 2 and one line on stderr; ``run --strict`` exits 1 when a claim
+is refuted. SIGTERM stops a run like Ctrl-C (the workers go with it).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import math
 import os
 import pkgutil
+import re
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -31,14 +35,71 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
+_INTEGER = re.compile(r"[+-]?[0-9]+")  # ASCII digits only: int() would also take "٣" or "1_000"
+
+
+def _integer(text: str) -> int:
+    if not _INTEGER.fullmatch(text):
+        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}")
+    return int(text)
+
+
 def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = 0
+    value = int(text) if _INTEGER.fullmatch(text) else 0
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
     return value
+
+
+def _seconds(text: str) -> float:
+    from proofs_check.runner import MAX_RUN_TIMEOUT
+
+    try:
+        value = float(text) if text.isascii() else math.nan
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and 0 < value <= MAX_RUN_TIMEOUT):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds in (0, {MAX_RUN_TIMEOUT:g}], got {text!r}")
+    return value
+
+
+def _folder(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must name a folder, got an empty string")
+    if "\0" in text:
+        raise argparse.ArgumentTypeError(f"must name a folder, got {text!r}")
+    return text
+
+
+def _address(text: str) -> str:
+    from proofs_check.runner import check_scheduler
+
+    try:
+        return check_scheduler(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _interrupt_on_sigterm() -> None:
+    """Let SIGTERM unwind like Ctrl-C, so that the pool's workers are stopped before the process ends."""
+    def handler(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def _check_claim_modules() -> None:
+    """Every module of ``$PROOFS_CHECK_CLAIM_MODULES`` imports and registers at least one claim."""
+    from proofs_check import registry
+    from proofs_check.claim import Claim
+    from proofs_check.plugins import ENV_VAR, extra_claim_modules
+
+    registry.all_claims()  # imports them all (ClaimModuleError on failure)
+    for name in extra_claim_modules():
+        found = getattr(sys.modules[name], "CLAIMS", None)
+        if not isinstance(found, (tuple, list)) or not found or not all(isinstance(c, Claim) for c in found):
+            raise UsageError(f"${ENV_VAR} names module {name!r}, which registers no claims "
+                             "(it needs a non-empty tuple CLAIMS of proofs_check.claim.Claim)")
 
 
 def _say(message: str) -> None:
@@ -70,28 +131,35 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     if args.certify_prec is not None and not MIN_PREC <= args.certify_prec <= MAX_PREC:
         raise UsageError(f"--certify-prec must be in [{MIN_PREC}, {MAX_PREC}] bits, got {args.certify_prec}")
-    out = Path(args.out or Path("reports") / args.profile)
+    from proofs_check.cache import CacheError
+
+    out = Path(args.out if args.out is not None else Path("reports") / args.profile)
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the output folder {str(out)!r}: {exc.strerror or exc}") from None
+    _interrupt_on_sigterm()
     try:
         res = runner.run_claims(claims, args.profile, out, workers=args.workers, scheduler=args.scheduler,
-                                seed=args.seed, fresh=args.fresh, show_progress=True, reports=False)
+                                seed=args.seed, fresh=args.fresh, show_progress=True, reports=False,
+                                run_timeout=args.run_timeout, reset_cache=args.reset_cache, merge=bool(args.claims))
         data = _search_and_certify(res.data, claims, args, out)
-    except runner.SchedulerUnreachable as exc:
+    except (runner.SchedulerUnreachable, CacheError) as exc:
         raise UsageError(str(exc)) from None
     except KeyboardInterrupt:
         _say(f"interrupted; finished runs are saved in {out / 'cache.sqlite'}: rerun the same command to resume")
         return EXIT_INTERRUPTED
-    for warning in report.build(out, data).warnings:
+    for warning in [*res.warnings, *report.build(out, data).warnings]:
         _say(f"warning: {warning}")
-    refuted = [c["id"] for c in data["claims"] if c["verdict"] == "refuted"]
-    n = counts(data["claims"])
+    ran = {c.id for c in claims}
+    entries = [c for c in data["claims"] if c["id"] in ran]
+    refuted = [c["id"] for c in entries if c["verdict"] == "refuted"]
+    n = counts(entries)
+    kept = len(data["claims"]) - len(entries)
     reports = ", ".join(str(out / f) for f in ("report.md", "report.tex", "report.pdf") if (out / f).exists())
     print(f"{len(claims)} claims: {n['confirmed']} confirmed, {n['refuted']} refuted, "
           f"{n['inconclusive']} inconclusive ({res.computed} runs computed, {res.cached} from the cache, "
-          f"{res.failed} failed)")
+          f"{res.failed} failed)" + (f"; {kept} other claims kept from earlier runs in {out}" if kept else ""))
     if refuted:
         print("refuted: " + ", ".join(refuted))
     print(f"results: {out / 'results.json'}\nreports: {reports}")
@@ -130,7 +198,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         data = results.read(args.dir)
     except results.ResultsError as exc:
         raise UsageError(str(exc)) from None
-    built = report.build(args.dir, data, pdf=not args.no_pdf)
+    try:
+        built = report.build(args.dir, data, pdf=not args.no_pdf)
+    except OSError as exc:
+        raise UsageError(f"cannot write the reports in {args.dir!r}: {exc.strerror or exc}") from None
     for warning in built.warnings:
         _say(f"warning: {warning}")
     print("wrote " + ", ".join(str(p) for p in built.paths if p.parent == Path(args.dir)))
@@ -193,12 +264,19 @@ def parser() -> argparse.ArgumentParser:
                                      "cache DIR/cache.sqlite. An interrupted run resumes from the cache.")
     run.add_argument("claims", nargs="*", metavar="IDS_OR_GLOBS", help="claim ids or globs (default: all)")
     run.add_argument("--profile", choices=PROFILES, default="quick", help="parameter grids to run (default: quick)")
-    run.add_argument("--out", metavar="DIR", help="output folder (default: reports/<profile>)")
+    run.add_argument("--out", type=_folder, metavar="DIR", help="output folder (default: reports/<profile>); "
+                     "a subset of claims run into a folder with results of the same profile and seed is merged")
     run.add_argument("--workers", type=_positive_int, metavar="N",
                      help="local worker processes (default: the machine's cores)")
-    run.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS (tcp://host:port)")
-    run.add_argument("--seed", type=int, default=0, metavar="S", help="global seed (default: 0)")
+    run.add_argument("--scheduler", type=_address, metavar="ADDRESS",
+                     help="run on the Dask cluster at ADDRESS (tcp://host:port)")
+    run.add_argument("--seed", type=_integer, default=0, metavar="S", help="global seed (default: 0)")
     run.add_argument("--fresh", action="store_true", help="recompute runs found in the cache")
+    run.add_argument("--reset-cache", action="store_true",
+                     help="move DIR/cache.sqlite aside (e.g. a damaged one) and start a new cache")
+    run.add_argument("--run-timeout", type=_seconds, metavar="SECONDS",
+                     help="stop any run after SECONDS and record it as 'timeout' (default: each claim's "
+                          "run_timeout, usually no limit)")
     run.add_argument("--strict", action="store_true", help="exit 1 when any claim is refuted")
     run.add_argument("--no-search", action="store_true",
                      help="skip the counterexample searches (run by default at the profile's budget; "
@@ -223,7 +301,7 @@ def parser() -> argparse.ArgumentParser:
 
     rep = sub.add_parser("report", help="rebuild the reports from DIR/results.json without rerunning",
                          description="Rebuild report.md, report.tex, report.pdf and figures/ from DIR/results.json.")
-    rep.add_argument("dir", metavar="DIR", help="folder holding results.json")
+    rep.add_argument("dir", type=_folder, metavar="DIR", help="folder holding results.json")
     rep.add_argument("--no-pdf", action="store_true", help="do not compile report.pdf")
     rep.set_defaults(func=cmd_report)
 
@@ -240,6 +318,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = parser().parse_args(argv)
     try:
+        if args.command in ("list", "run", "search"):
+            _check_claim_modules()
         return args.func(args)
     except (UsageError, ClaimModuleError) as exc:
         print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)

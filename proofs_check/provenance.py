@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import importlib.metadata
 import inspect
+import json
 import platform
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import lintheory
 
@@ -43,31 +45,54 @@ def git_commit(repo: Path = _REPO) -> str:
     return commit + ("+dirty" if dirty else "")
 
 
-def _hash_files(paths: list[Path], root: Path) -> str:
-    h = hashlib.sha256()
+SOURCE_ROOTS: tuple[Path, ...] = (Path(lintheory.__file__).resolve().parent, Path(__file__).resolve().parent)
+"""The packages whose every file is code a run may execute: ``lintheory/`` and ``proofs_check/``."""
+
+_NOT_SOURCE = ("__pycache__",)
+
+
+def source_files(roots: tuple[Path, ...] | None = None) -> list[Path]:
+    """Every file of the packages under ``roots`` (default :data:`SOURCE_ROOTS`): modules and data.
+
+    Byte-code caches are left out: they follow from the sources.
+    """
+    found = []
+    for root in SOURCE_ROOTS if roots is None else roots:
+        found += [p for p in root.rglob("*") if p.is_file() and not any(part in _NOT_SOURCE for part in p.parts)
+                  and p.suffix not in (".pyc", ".pyo")]
+    return sorted(found)
+
+
+def _hash_files(paths: list[Path], h: Any) -> None:
     for path in sorted(set(paths)):
-        h.update(str(path.relative_to(root) if path.is_relative_to(root) else path).encode())
+        h.update(str(path.relative_to(_REPO) if path.is_relative_to(_REPO) else path).encode())
         h.update(b"\0")
         h.update(path.read_bytes())
         h.update(b"\0")
-    return h.hexdigest()[:16]
 
 
 def code_version(run: Callable[..., object]) -> str:
-    """Hash of the code that computes a claim's runs.
+    """Hash of everything that computes a claim's runs.
 
-    Covers every source file of the ``lintheory`` package, the module defining
-    ``run``, and the shared private helpers ``proofs_check/claims/_*.py`` that
-    claim modules may import. The judge is not covered: verdicts are
-    recomputed from cached runs on every invocation.
+    Covers every file of ``lintheory/`` and ``proofs_check/`` (:data:`SOURCE_ROOTS`:
+    claims, their private helpers, the data loaders, the runner), the module defining
+    ``run`` when it lives elsewhere (a plug-in), and the Python and numerical library
+    versions (:func:`package_versions`), so that no edit anywhere, nor an upgraded NumPy,
+    can serve a run computed by other code. The judge is covered too, although verdicts
+    are recomputed from cached runs on every invocation anyway.
     """
-    module_file = inspect.getsourcefile(sys.modules[run.__module__])
+    module = sys.modules.get(run.__module__)
+    module_file = inspect.getsourcefile(module) if module is not None else None
     if module_file is None:
         raise ValueError(f"run function {run.__qualname__} has no source file to version")
-    lintheory_dir = Path(lintheory.__file__).resolve().parent
-    claims_dir = Path(__file__).resolve().parent / "claims"
-    files = [*lintheory_dir.rglob("*.py"), *claims_dir.glob("_*.py"), Path(module_file).resolve()]
-    return _hash_files(files, _REPO)
+    files = source_files()
+    module_path = Path(module_file).resolve()
+    if not any(module_path.is_relative_to(root) for root in SOURCE_ROOTS):
+        files.append(module_path)
+    h = hashlib.sha256()
+    _hash_files(files, h)
+    h.update(json.dumps({"python": platform.python_version(), **package_versions()}, sort_keys=True).encode())
+    return h.hexdigest()[:16]
 
 
 def environment() -> dict[str, object]:

@@ -12,14 +12,29 @@ one to find it).
 Each run's seed is derived from the global seed, the claim id and the run's
 parameters (:func:`run_seed`), so results do not depend on the order or the
 place in which runs are computed.
+
+A run may have a time limit (``Claim.run_timeout``, or ``run_timeout`` for the
+whole sweep): a pool worker that passes it is killed and the pool restarted (the
+other runs in flight are queued again); on Dask the run goes to a child process of
+the worker, killed at the limit. Such a run is recorded with status ``timeout``,
+like a failed run. Pool workers and Dask tasks use one native thread each, and
+the parent pins its own thread pools to one thread while a pool runs, so that
+workers never oversubscribe the cores.
+
+Running a subset of claims into a folder that already holds a ``results.json``
+of the same profile and seed keeps the other claims' entries (each records the
+``code_version`` it was computed with); the reports are rebuilt from the merged set.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import math
 import multiprocessing
 import os
+import signal
 import socket
 import time
 from collections import Counter, deque
@@ -34,14 +49,17 @@ from typing import Any
 from proofs_check import progress as progress_mod
 from proofs_check import provenance, results
 from proofs_check.cache import FILENAME as CACHE_FILENAME
-from proofs_check.cache import RunCache
+from proofs_check.cache import RunCache, move_aside
 from proofs_check.claim import PROFILES, Claim, RunRecord, Verdict
 from proofs_check.judging import failures, jsonable
-from proofs_check.worker import describe_exception, execute, init_worker
+from proofs_check.worker import describe_exception, execute, execute_limited, init_worker, timed_out
 
-__all__ = ["Results", "SchedulerUnreachable", "judge_claim", "params_key", "run_claims", "run_seed"]
+__all__ = ["Results", "SchedulerUnreachable", "judge_claim", "params_key", "run_claims", "run_seed",
+           "check_run_timeout", "check_scheduler"]
 
 MAX_FAILURES_LISTED = 20
+MAX_RUN_TIMEOUT = 7 * 24 * 3600.0  # a week: anything longer is a typo, not a limit
+_POLL = 0.25  # seconds between looks at the runs in flight, when some have a time limit
 _CRASHED = "the worker process died while computing this run (killed, out of memory, or a crash in native code)"
 
 
@@ -58,6 +76,7 @@ class _Task:
     seed: int
     version: str
     run: Callable[[Mapping[str, Any], int], Mapping[str, Any]]
+    timeout: float | None = None
 
     @property
     def label(self) -> str:
@@ -98,19 +117,32 @@ def run_seed(seed: int, claim_id: str, key: str) -> int:
     return int.from_bytes(digest[:4], "big")
 
 
-def _plan(claim: Claim, profile: str, seed: int) -> tuple[list[_Task], list[str]]:
+def check_run_timeout(value: Any, name: str = "run_timeout") -> float | None:
+    """``value`` as a time limit in seconds (``None``: no limit); ValueError/TypeError naming ``name``."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of seconds or None, got {type(value).__name__} {value!r}")
+    if not (math.isfinite(value) and 0 < value <= MAX_RUN_TIMEOUT):
+        raise ValueError(f"{name} must be a number of seconds in (0, {MAX_RUN_TIMEOUT:g}], got {value!r}")
+    return float(value)
+
+
+def _plan(claim: Claim, profile: str, seed: int, run_timeout: float | None = None) -> tuple[list[_Task], list[str]]:
     """The runs of ``claim`` in ``profile``, or no runs and a note saying why not."""
     try:
         grid = claim.runs_for(profile)
         version = provenance.code_version(claim.run)
         keys = [params_key(p) for p in grid]
+        limit = run_timeout if run_timeout is not None else \
+            check_run_timeout(getattr(claim, "run_timeout", None), f"claim {claim.id}: run_timeout")
     except Exception as exc:  # a broken claim is reported on, not allowed to stop the others
         return [], [f"cannot expand the {profile!r} grid: {describe_exception(exc)}"]
     repeated = sorted(k for k, n in Counter(keys).items() if n > 1)
     if repeated:
         return [], [f"the {profile!r} grid repeats the parameter set {repeated[0]}; add a repetition "
                     "parameter (e.g. 'rep') to repeat a run"]
-    return [_Task(claim.id, i, p, k, run_seed(seed, claim.id, k), version, claim.run)
+    return [_Task(claim.id, i, p, k, run_seed(seed, claim.id, k), version, claim.run, limit)
             for i, (p, k) in enumerate(zip(grid, keys, strict=True))], []
 
 
@@ -131,30 +163,42 @@ def _failed(error: str) -> dict[str, Any]:
     return {"status": "error", "value": {}, "error": error, "seconds": 0.0}
 
 
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
+
+
 def _run_pool(queue: deque[_Task], workers: int, on_done: Callable[[_Task, dict[str, Any]], None]) -> list[_Task]:
     """Drain ``queue`` through a fresh pool; if a worker dies, return the runs that were in flight.
 
+    A run past its time limit is recorded as ``timeout`` and its worker killed;
+    the runs in flight with it go back to the front of ``queue`` for a new pool.
     On an interruption (Ctrl-C) the workers are terminated at once rather than
     left to finish runs whose results nobody would store.
     """
-    executor = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=init_worker)
+    context = multiprocessing.get_context("spawn")
+    started = context.SimpleQueue()  # (token, pid, monotonic start) from each worker as it starts a run
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=init_worker,
+                                   initargs=(os.getpid(), started))
     in_flight: dict[Any, _Task] = {}
+    running: dict[tuple[str, int], tuple[int, float]] = {}
     suspects: list[_Task] = []
-    finished = False
+    finished = killed = False
     try:
-        while (queue or in_flight) and not suspects:
+        while (queue or in_flight) and not suspects and not killed:
             # a short queue per worker keeps workers busy while bounding the runs a crash can implicate
             while queue and len(in_flight) < 2 * workers:
                 task = queue.popleft()
                 try:
-                    in_flight[executor.submit(execute, task.run, task.params, task.seed)] = task
+                    future = executor.submit(execute, task.run, task.params, task.seed, (task.claim_id, task.index))
                 except BrokenProcessPool:
                     queue.appendleft(task)
                     break
+                in_flight[future] = task
             if not in_flight:  # the pool broke before taking any run: the caller starts another
                 break
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+            limited = any(t.timeout is not None for t in in_flight.values())
+            done, _ = wait(in_flight, timeout=_POLL if limited else None, return_when=FIRST_COMPLETED)
             for future in done:
                 task = in_flight.pop(future)
                 try:
@@ -165,23 +209,60 @@ def _run_pool(queue: deque[_Task], workers: int, on_done: Callable[[_Task, dict[
                     on_done(task, _failed(f"could not run in a worker: {describe_exception(exc)}"))
                 else:
                     on_done(task, out)
+            while not started.empty():
+                token, pid, since = started.get()
+                running[token] = (pid, since)
+            for future, task in list(in_flight.items()):
+                pid, since = running.get((task.claim_id, task.index), (0, math.inf))
+                if task.timeout is not None and time.monotonic() - since > task.timeout and not future.done():
+                    _kill(pid)  # the pool breaks: the runs in flight with it are queued again below
+                    del in_flight[future]
+                    on_done(task, timed_out(task.timeout, time.monotonic() - since))
+                    killed = True
+        if killed:
+            queue.extendleft(reversed(list(in_flight.values())))
+            in_flight.clear()
         finished = True
         return suspects + list(in_flight.values())
     finally:
-        if not finished:
+        if not finished or killed:
             # ProcessPoolExecutor has no public way to stop running calls before Python 3.14
             for process in list(getattr(executor, "_processes", {}).values()):
                 process.terminate()
-        executor.shutdown(wait=finished and not suspects, cancel_futures=True)
+        executor.shutdown(wait=finished and not suspects and not killed, cancel_futures=True)
+        started.close()
 
 
 def _run_local(tasks: Sequence[_Task], workers: int, on_done: Callable[[_Task, dict[str, Any]], None]) -> None:
+    from threadpoolctl import threadpool_limits
+
     queue = deque(tasks)
-    while queue:
-        for suspect in _run_pool(queue, workers, on_done):
-            # alone in a pool, a run that kills its worker is identified and recorded as failed
-            if _run_pool(deque([suspect]), 1, on_done):
-                on_done(suspect, _failed(_CRASHED))
+    # the workers are the parallelism: the waiting parent must not add BLAS threads to theirs
+    with threadpool_limits(limits=1):
+        while queue:
+            for suspect in _run_pool(queue, workers, on_done):
+                # alone in a pool, a run that kills its worker is identified and recorded as failed
+                if _run_pool(deque([suspect]), 1, on_done):
+                    on_done(suspect, _failed(_CRASHED))
+
+
+_SCHEMES = ("tcp", "tls", "ws", "wss", "ucx")
+
+
+def check_scheduler(address: Any) -> str:
+    """``address`` if it reads as a Dask scheduler address (``tcp://host:port``...); ValueError otherwise."""
+    if not isinstance(address, str) or not address.strip():
+        raise ValueError(f"scheduler must be an address like tcp://host:port, got {address!r}")
+    scheme, sep, location = address.partition("://")
+    if not sep:
+        scheme, location = "tcp", address
+    if scheme not in _SCHEMES:
+        raise ValueError(f"scheduler {address!r} has protocol {scheme!r}; Dask schedulers speak "
+                         f"{', '.join(s + '://' for s in _SCHEMES)}")
+    host, colon, port = location.rpartition(":")
+    if not (colon and host.strip("[]") and port.isascii() and port.isdigit() and 0 < int(port) < 65536):
+        raise ValueError(f"scheduler {address!r} must name a host and a port (e.g. tcp://10.0.0.1:8786)")
+    return address
 
 
 def _connect(address: str, timeout: float) -> Any:
@@ -191,12 +272,21 @@ def _connect(address: str, timeout: float) -> Any:
     except ImportError:
         raise SchedulerUnreachable("--scheduler needs the 'distributed' package (pip install 'dask[distributed]')") \
             from None
+    client = None
     try:
         scheme, location = parse_address(address)
-        if scheme == "tcp":  # a refused port fails at once instead of after the client's retries
+        if scheme != "ucx":  # a refused port fails at once instead of after the client's retries
             socket.create_connection(parse_host_port(location), timeout=timeout).close()
-        return Client(address, timeout=timeout, set_as_default=False)
+        # built in two steps so that a failed connection can be disarmed: Client.__del__ would
+        # otherwise wait twice the timeout on a loop that never connected, then print a traceback
+        client = Client.__new__(Client)
+        client.__init__(address, timeout=timeout, set_as_default=False)
+        return client
     except Exception as exc:
+        if client is not None:
+            with contextlib.suppress(Exception):
+                client._loop_runner.stop()
+            client.status = "closed"
         raise SchedulerUnreachable(f"cannot reach a Dask scheduler at {address!r} "
                                    f"({type(exc).__name__}: {' '.join(str(exc).split())})") from None
 
@@ -204,7 +294,7 @@ def _connect(address: str, timeout: float) -> Any:
 def _run_dask(client: Any, tasks: Sequence[_Task], on_done: Callable[[_Task, dict[str, Any]], None]) -> None:
     from distributed import as_completed
 
-    futures = {client.submit(execute, t.run, t.params, t.seed, pure=False): t for t in tasks}
+    futures = {client.submit(execute_limited, t.run, t.params, t.seed, t.timeout, pure=False): t for t in tasks}
     try:
         for future in as_completed(list(futures), loop=client.loop):
             task = futures.pop(future)
@@ -283,7 +373,7 @@ def _check_args(profile: str, workers: int | None, seed: int) -> int:
     if profile not in PROFILES:
         raise ValueError(f"profile must be one of {', '.join(PROFILES)}, got {profile!r}")
     workers = _cores() if workers is None else workers
-    if not isinstance(workers, int) or workers < 1:
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise ValueError(f"workers must be a positive integer, got {workers!r}")
     if not isinstance(seed, int) or isinstance(seed, bool):
         raise ValueError(f"seed must be an integer, got {seed!r}")
@@ -315,6 +405,8 @@ def _sweep(plans: Mapping[str, tuple[list[_Task], list[str]]], cache: RunCache, 
                                                         out["value"], out["error"], out["seconds"])
         bar.advance(task.label, out["status"], out["error"])
 
+    if todo:
+        cache.check_writable()  # before any work: results that cannot be stored would be lost
     bar.start(cached + len(todo), cached)
     try:
         compute(_longest_first(todo, cache), on_done)
@@ -323,23 +415,50 @@ def _sweep(plans: Mapping[str, tuple[list[_Task], list[str]]], cache: RunCache, 
     return records, cached
 
 
+def _earlier(out_dir: Path, profile: str, seed: int) -> tuple[dict[str, Any] | None, str | None]:
+    """The folder's earlier results if a subset run may merge into them, else a warning saying why not."""
+    if not (out_dir / results.FILENAME).exists():
+        return None, None
+    try:
+        earlier = results.read(out_dir)
+    except results.ResultsError as exc:
+        return None, f"the earlier results are not kept: {exc}"
+    prov = earlier.get("provenance") or {}
+    if (prov.get("profile"), prov.get("seed")) != (profile, seed):
+        return None, (f"the earlier results (profile {prov.get('profile')!r}, seed {prov.get('seed')!r}) are "
+                      f"replaced: they are not of profile {profile!r}, seed {seed}")
+    return earlier, None
+
+
 def run_claims(claims: Sequence[Claim], profile: str, out_dir: str | Path, *, workers: int | None = None,
                scheduler: str | None = None, seed: int = 0, fresh: bool = False, show_progress: bool = False,
-               reports: bool = True, pdf: bool = True, connect_timeout: float = 10.0) -> Results:
+               reports: bool = True, pdf: bool = True, connect_timeout: float = 10.0,
+               run_timeout: float | None = None, reset_cache: bool = False, merge: bool = True) -> Results:
     """Run ``claims`` in ``profile``; write ``out_dir/results.json`` and (``reports``) the reports.
 
     ``workers`` processes (default: the machine's cores) or the Dask scheduler
     at ``scheduler``; ``fresh`` recomputes runs found in the cache (and replaces
-    them there). Raises ``ValueError`` for bad arguments and
-    :class:`SchedulerUnreachable` before any work is done.
+    them there); ``run_timeout`` (seconds) limits every run, overriding each
+    claim's ``run_timeout``; ``reset_cache`` moves an existing (e.g. damaged)
+    cache aside first; ``merge`` keeps the entries of claims not run from an
+    earlier ``results.json`` of the same profile and seed. Raises
+    ``ValueError``/``TypeError`` for bad arguments,
+    :class:`SchedulerUnreachable` before any work is done and
+    :class:`proofs_check.cache.CacheError` for a cache that cannot be used.
     """
     workers = _check_args(profile, workers, seed)
+    run_timeout = check_run_timeout(run_timeout)
+    if scheduler is not None:
+        check_scheduler(scheduler)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    warnings: list[str] = []
+    if reset_cache and (moved := move_aside(out_dir / CACHE_FILENAME)) is not None:
+        warnings.append(f"the earlier run cache was moved to {moved}")
     client = _connect(scheduler, connect_timeout) if scheduler else None
     started, t0 = _now(), time.perf_counter()
     claims = sorted(claims, key=lambda c: c.id)
-    plans = {c.id: _plan(c, profile, seed) for c in claims}
+    plans = {c.id: _plan(c, profile, seed, run_timeout) for c in claims}
     try:
         def compute(tasks: Sequence[_Task], on_done: Callable[[_Task, dict[str, Any]], None]) -> None:
             if client is not None:
@@ -357,23 +476,30 @@ def run_claims(claims: Sequence[Claim], profile: str, out_dir: str | Path, *, wo
         tasks, notes = plans[claim.id]
         entries.append(judge_claim(claim, [records[t.claim_id, t.index] for t in tasks],
                                    code_version=tasks[0].version if tasks else "", notes=notes))
+    earlier, problem = _earlier(out_dir, profile, seed) if merge else (None, None)
+    warnings += [problem] if problem else []
+    ran = {c.id for c in claims}
+    kept = [c for c in earlier["claims"] if c["id"] not in ran] if earlier else []
     n_failed = sum(1 for r in records.values() if not r.ok)
     data = {
         "schema": results.SCHEMA,
         "provenance": {
             **provenance.environment(), "profile": profile, "seed": seed,
-            "arithmetic": _arithmetics(entries),
+            "arithmetic": _arithmetics(entries + kept),
             "workers": None if scheduler else workers, "scheduler": scheduler,
-            "started": started, "finished": _now(), "wall_seconds": time.perf_counter() - t0,
             "runs": {"total": len(records), "computed": len(records) - cached, "cached": cached, "failed": n_failed},
+            **({"kept": sorted(c["id"] for c in kept)} if kept else {}),
         },
-        "claims": entries,
+        "claims": entries + kept,
+        "timing": {"started": started, "finished": _now(), "wall_seconds": time.perf_counter() - t0,
+                   "claims": {cid: t for cid, t in ((earlier or {}).get("timing") or {}).get("claims", {}).items()
+                              if cid not in ran}},
     }
+    data = results.split_timing(data)
     results.write(out_dir, data)
-    warnings: tuple[str, ...] = ()
     if reports:
         from proofs_check import report
 
         figures = {c.id: c.figures for c in claims}
-        warnings = report.build(out_dir, data, lambda cid: figures.get(cid, ()), pdf=pdf).warnings
-    return Results(data, out_dir, len(records) - cached, cached, n_failed, warnings)
+        warnings += report.build(out_dir, data, lambda cid: figures.get(cid, ()), pdf=pdf).warnings
+    return Results(data, out_dir, len(records) - cached, cached, n_failed, tuple(warnings))

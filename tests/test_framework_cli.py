@@ -41,7 +41,7 @@ def _closed_port() -> int:
         (["run", "--profile", "medium"], "invalid choice: 'medium'"),
         (["run", "--workers", "0"], "positive integer"),
         (["run", "--workers", "two"], "positive integer"),
-        (["run", "--seed", "1.5"], "invalid int value"),
+        (["run", "--seed", "1.5"], "must be an integer"),
         (["run", "--bogus"], "unrecognized arguments"),
         (["list", "--paper", "nobody2020"], "invalid choice"),
         (["report", "/nonexistent/dir"], "no results.json"),
@@ -67,7 +67,7 @@ def test_unreachable_scheduler_exits_2_before_any_work(capsys, tmp_path):
 def test_malformed_results_file_exits_2(capsys, tmp_path):
     (tmp_path / "results.json").write_text('{"schema": "something/9", "claims": []}')
     assert _exit_code(["report", str(tmp_path)]) == 2
-    assert "is not a proofs_check.results/1 results file" in capsys.readouterr().err
+    assert "schema: expected 'proofs_check.results/1' or 'proofs_check.results/2'" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", [[], ["list"], ["run"], ["report"], ["derive"]])

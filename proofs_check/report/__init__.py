@@ -2,11 +2,20 @@
 
 Everything is rebuilt from the results document alone (figures from each claim's
 ``Figure.draw`` on its stored evidence), so ``proofs-check report DIR`` needs no
-rerun; every file is replaced atomically.
+rerun; every file is replaced atomically, and temporary files a killed build left
+behind are removed.
+
+``report.tex`` only holds escaped text and allow-listed math
+(:mod:`proofs_check.report.safe_latex`); pdflatex runs besides with shell escape
+off and kpathsea's paranoid file access (``openin_any=p``, ``openout_any=p``: no
+absolute paths, no parent folders, no dot files), so that even a LaTeX file
+edited by hand cannot read or write outside the report folder.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import subprocess
 import tempfile
@@ -21,6 +30,7 @@ from proofs_check.report import atomic, figures, latex, markdown
 __all__ = ["Built", "build", "compile_pdf"]
 
 FigureSource = Callable[[str], Sequence[Figure]]
+_BUILD_PREFIX = "latex-build-"
 
 
 @dataclass(frozen=True)
@@ -50,13 +60,15 @@ def compile_pdf(tex_path: Path, runs: int = 2, timeout: float = 180.0) -> str | 
     exe = shutil.which("pdflatex")
     if exe is None:
         return "pdflatex not found on PATH; report.pdf not built"
-    out_dir = tex_path.parent.resolve()  # pdflatex runs in out_dir: a relative build path would not resolve
-    with tempfile.TemporaryDirectory(prefix=".latex-", dir=out_dir) as build:
+    out_dir = tex_path.parent.resolve()
+    env = {**os.environ, "openin_any": "p", "openout_any": "p"}  # kpathsea's paranoid mode (see the docstring)
+    # paranoid mode refuses absolute and dot-file names: the build folder is named relative to out_dir
+    with tempfile.TemporaryDirectory(prefix=_BUILD_PREFIX, dir=out_dir) as build:
         for _ in range(runs):  # the second pass settles longtable column widths
             try:
                 proc = subprocess.run([exe, "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
-                                       f"-output-directory={build}", tex_path.name], cwd=out_dir,
-                                      capture_output=True, timeout=timeout, check=False)
+                                       f"-output-directory={Path(build).name}", tex_path.name], cwd=out_dir,
+                                      env=env, capture_output=True, timeout=timeout, check=False)
             except subprocess.TimeoutExpired:
                 return f"pdflatex took longer than {timeout:g} s on {tex_path.name}"
             log = Path(build) / f"{tex_path.stem}.log"
@@ -71,6 +83,16 @@ def compile_pdf(tex_path: Path, runs: int = 2, timeout: float = 180.0) -> str | 
     return None
 
 
+def _remove_leftovers(out_dir: Path) -> None:
+    """Temporary files and pdflatex build folders of an earlier build that was killed."""
+    for folder in (out_dir, out_dir / figures.DIRNAME):
+        atomic.remove_stale(folder)
+    for build in [*out_dir.glob(f"{_BUILD_PREFIX}*"), *out_dir.glob(".latex-*")]:  # the latter: older builds
+        if build.is_dir():
+            with contextlib.suppress(OSError):
+                shutil.rmtree(build)
+
+
 def build(out_dir: str | Path, data: Mapping[str, Any], figures_for: FigureSource | None = None, *,
           pdf: bool = True) -> Built:
     """Write the reports of ``data`` into ``out_dir``.
@@ -81,6 +103,7 @@ def build(out_dir: str | Path, data: Mapping[str, Any], figures_for: FigureSourc
     """
     out_dir = Path(out_dir)
     figures_for = figures_for or _registered_figures
+    _remove_leftovers(out_dir)
     warnings: list[str] = []
     drawn: dict[str, list[figures.Drawn]] = {}
     for claim in data["claims"]:

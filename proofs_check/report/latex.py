@@ -1,59 +1,25 @@
 """``report.tex``: booktabs tables, statements as LaTeX, figures as PDF; compiles with plain pdflatex.
 
 Only packages from Debian's texlive-latex-base and texlive-latex-recommended are
-used. Free text (ids, summaries, tolerances) is escaped; claim statements and
-symbolic formulas are LaTeX already and go in as written, with stray Unicode
-symbols mapped to LaTeX commands (pdflatex stops on an unmapped character).
+used. Everything from ``results.json`` is untrusted: free text (ids, summaries,
+tolerances) is escaped, and claim statements and symbolic formulas go in as LaTeX
+only when :func:`~proofs_check.report.safe_latex.admit_math` admits them (else as
+escaped literal text), with stray Unicode symbols mapped to LaTeX commands.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from proofs_check import results
 from proofs_check.report.figures import Drawn
+from proofs_check.report.safe_latex import admit_math, escape_text, math_or_text
 from proofs_check.report.tables import (FAILURE_HEADERS, counts, evidence_table, failure_rows, verdict_rows,
                                         is_display_math, one_line, provenance_rows)
 from proofs_check.search.results import certification_cell, search_cell
 
-_ESCAPES = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{",
-    "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "<": r"\ensuremath{<}",
-    ">": r"\ensuremath{>}", "|": r"\ensuremath{|}",
-}
-_MATH_SYMBOLS = {
-    "α": r"\alpha", "β": r"\beta", "γ": r"\gamma", "δ": r"\delta", "ε": r"\varepsilon", "η": r"\eta",
-    "θ": r"\theta", "κ": r"\kappa", "λ": r"\lambda", "μ": r"\mu", "ν": r"\nu", "ξ": r"\xi", "π": r"\pi",
-    "ρ": r"\rho", "σ": r"\sigma", "τ": r"\tau", "φ": r"\phi", "ψ": r"\psi", "ω": r"\omega", "Γ": r"\Gamma",
-    "Δ": r"\Delta", "Θ": r"\Theta", "Λ": r"\Lambda", "Σ": r"\Sigma", "Φ": r"\Phi", "Ψ": r"\Psi",
-    "Ω": r"\Omega", "ℓ": r"\ell", "≤": r"\le", "≥": r"\ge", "≠": r"\ne", "≈": r"\approx", "×": r"\times",
-    "·": r"\cdot", "−": "-", "→": r"\to", "∞": r"\infty", "±": r"\pm", "∈": r"\in", "‖": r"\|",
-    "√": r"\surd", "∑": r"\sum", "∏": r"\prod", "∂": r"\partial", "∇": r"\nabla", "⊤": r"\top",
-    "²": "^2", "³": "^3", "⁻": "^-", "¹": "^1",
-}
-_TEXT_SYMBOLS = {"—": "---", "–": "--", "‘": "`", "’": "'", "“": "``", "”": "''", "…": r"\ldots{}",
-                 "\u00a0": "~", "§": r"\S{}", "¶": r"\P{}", "°": r"\ensuremath{^\circ}"}
-
-
-def unicode_safe(latex: str) -> str:
-    """``latex`` with non-ASCII characters replaced by LaTeX commands (``?`` when unknown)."""
-    out = []
-    for ch in latex:
-        if ch.isascii():
-            out.append(ch)
-        elif ch in _MATH_SYMBOLS:
-            out.append(rf"\ensuremath{{{_MATH_SYMBOLS[ch]}}}")
-        elif ch in _TEXT_SYMBOLS:
-            out.append(_TEXT_SYMBOLS[ch])
-        else:  # an accented letter keeps its base letter; anything else becomes "?"
-            out.append(unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode() or "?")
-    return "".join(out)
-
-
-def escape(text: Any) -> str:
-    """Free text as LaTeX text: special characters escaped, Unicode mapped."""
-    return unicode_safe("".join(_ESCAPES.get(ch, ch) for ch in str(text)))
+escape = escape_text
 
 
 def _tt(claim_id: str) -> str:
@@ -70,10 +36,13 @@ def _tabular(headers: Sequence[str], rows: Sequence[Sequence[str]], spec: str | 
 
 
 def _statement(latex: str) -> list[str]:
-    latex = unicode_safe(latex)
-    if is_display_math(latex):
-        return [r"\[", latex, r"\]"]
-    return [r"\begin{quote}\itshape", latex, r"\end{quote}"]
+    admitted = admit_math(latex)
+    if admitted is None:
+        return [r"\begin{quote}\ttfamily", escape_text(latex), r"\end{quote}",
+                r"\noindent\emph{(statement not typeset: it uses LaTeX outside the allowed math commands)}", ""]
+    if is_display_math(admitted):
+        return [r"\[", admitted, r"\]"]
+    return [r"\begin{quote}\itshape", admitted, r"\end{quote}"]
 
 
 _PREAMBLE = r"""\documentclass[10pt]{article}
@@ -89,13 +58,13 @@ _PREAMBLE = r"""\documentclass[10pt]{article}
 """
 
 
-def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn]) -> list[str]:
+def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn], seconds: float | None) -> list[str]:
     heading = rf"\texorpdfstring{{{_tt(claim['id'])}}}{{{escape(claim['id'])}}}: {escape(claim.get('title', ''))}"
     out = [rf"\section{{{heading}}}",
            rf"\textbf{{{escape(claim['verdict'].upper())}}} --- {escape(claim['summary'])}", "",
            rf"\noindent Paper \texttt{{{escape(claim['paper'])}}}, {escape(claim['source'])}; kind: "
-           rf"{escape(claim['kind'])}; {claim['runs']} runs ({claim['failed_runs']} failed), "
-           rf"{claim['seconds']:.1f}\,s.", ""]
+           rf"{escape(claim['kind'])}; {int(claim['runs'])} runs ({int(claim['failed_runs'])} failed)"
+           + ("" if seconds is None else rf", {seconds:.1f}\,s") + ".", ""]
     out += _statement(claim["statement_latex"])
     out += [r"\begin{center}", r"\begin{tabular}{>{\raggedright}p{0.2\linewidth}p{0.72\linewidth}}",
             r"\toprule"]
@@ -104,7 +73,7 @@ def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn]) -> list[str
     if claim.get("symbolic"):
         out += [r"\noindent Symbolic side (\texttt{lintheory.symbolic}):", r"\begin{itemize}"]
         for name, latex in claim["symbolic"].items():
-            out += [rf"\item \texttt{{{escape(name)}}}: \[ {unicode_safe(latex)} \]"]
+            out += [rf"\item \texttt{{{escape(name)}}}: {math_or_text(latex)}"]
         out += [r"\end{itemize}", ""]
     table = evidence_table((claim.get("evidence") or {}).get("table") or [])
     if table is not None:
@@ -130,7 +99,7 @@ def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn]) -> list[str
 def render(data: Mapping[str, Any], drawn: Mapping[str, Sequence[Drawn]]) -> str:
     """The LaTeX report of a results document; ``drawn`` maps claim ids to their figures."""
     claims = sorted(data["claims"], key=lambda c: c["id"])
-    prov = data.get("provenance", {})
+    prov = results.provenance_with_times(data)
     n = counts(claims)
     out = [_PREAMBLE, rf"\title{{proofs-check report ({escape(prov.get('profile', '?'))} profile)}}",
            rf"\date{{{escape(prov.get('finished', ''))}}}", r"\begin{document}", r"\maketitle", "",
@@ -148,6 +117,6 @@ def render(data: Mapping[str, Any], drawn: Mapping[str, Sequence[Drawn]]) -> str
     out += _tabular(["Field", "Value"], provenance_rows(prov), spec=r"l>{\raggedright\arraybackslash}p{0.75\linewidth}")
     out += ["}", ""]
     for claim in claims:
-        out += _claim_section(claim, drawn.get(claim["id"], ()))
+        out += _claim_section(claim, drawn.get(claim["id"], ()), results.claim_seconds(data, claim))
     out += [r"\end{document}"]
     return "\n".join(out) + "\n"

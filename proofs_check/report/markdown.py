@@ -1,71 +1,117 @@
-"""``report.md``: summary table first, provenance, then one section per claim."""
+"""``report.md``: summary table first, provenance, then one section per claim.
+
+Every value from ``results.json`` is escaped (:func:`text`): ``<`` and ``&`` become
+entities and Markdown specials are backslash-escaped, so a hostile summary shows
+as the literal text it is and never as a tag, a link or emphasis. Statements and
+symbolic formulas are shown as math only when :func:`~proofs_check.report.safe_latex.admit_math`
+admits them (with ``<``/``>`` written ``\\lt``/``\\gt``), else as literal code.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tabulate import tabulate
 
+from proofs_check import results
 from proofs_check.report.figures import Drawn
-from proofs_check.report.tables import (FAILURE_HEADERS, counts, evidence_table, failure_rows, verdict_rows,
-                                        is_display_math, one_line, provenance_rows)
+from proofs_check.report.safe_latex import admit_math
+from proofs_check.report.tables import (FAILURE_HEADERS, counts, evidence_table, failure_rows, is_display_math,
+                                        one_line, provenance_rows, verdict_rows)
 from proofs_check.search.results import certification_cell, search_cell
 
+_HTML = {"&": "&amp;", "<": "&lt;"}  # what can start a tag or an entity; ">" alone is inert mid-line
+_MARKDOWN = set("\\`*_[]#!~")
+_INTRAWORD = re.compile(r"(?<=[A-Za-z0-9])_(?=[A-Za-z0-9])")  # snake_case: no emphasis there, left readable
 
-def _cell(text: str) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+
+def text(value: Any) -> str:
+    """Any value as inline Markdown showing exactly its text (whitespace folded to single spaces)."""
+    folded = " ".join("".join(ch if ch.isprintable() else " " for ch in str(value)).split())
+    plain = {m.start() for m in _INTRAWORD.finditer(folded)}
+    return "".join(_HTML.get(ch) or ("\\" + ch if ch in _MARKDOWN and i not in plain else ch)
+                   for i, ch in enumerate(folded))
+
+
+def code(value: Any) -> str:
+    """Any value as an inline code span (a fence longer than any run of backticks inside)."""
+    body = " ".join(str(value).split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", body)), default=0) + 1)
+    pad = " " if body.startswith("`") or body.endswith("`") else ""
+    return f"{fence}{pad}{body}{pad}{fence}"
+
+
+def _anchor(claim_id: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "-", claim_id)
+
+
+def _cell(cell: str) -> str:
+    return str(cell).replace("|", "\\|").replace("\n", " ")
 
 
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """A pipe table of cells that are Markdown already (escape data with :func:`text` first)."""
     return tabulate([[_cell(c) for c in r] for r in rows], headers=[_cell(h) for h in headers],
                     tablefmt="pipe", disable_numparse=True)
 
 
+def _math(latex: str) -> str | None:
+    admitted = admit_math(latex)
+    return None if admitted is None else admitted.replace("<", r"\lt ").replace(">", r"\gt ")
+
+
 def _statement(latex: str) -> str:
-    return f"$$\n{latex}\n$$" if is_display_math(latex) else "> " + latex.replace("\n", "\n> ")
+    admitted = _math(latex)
+    if admitted is None:
+        return "> " + code(latex) + " *(not typeset: it uses LaTeX outside the allowed math commands)*"
+    return f"$$\n{admitted}\n$$" if is_display_math(admitted) else "> " + admitted.replace("\n", "\n> ")
 
 
-def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn]) -> list[str]:
-    out = [f'<a id="{claim["id"]}"></a>', "", f"## {claim['id']}: {claim.get('title', '')}", "",
-           f"**{claim['verdict'].upper()}** - {claim['summary']}", "",
-           f"Paper `{claim['paper']}`, {claim['source']}; kind: {claim['kind']}; "
-           f"{claim['runs']} runs ({claim['failed_runs']} failed), {claim['seconds']:.1f} s.", "",
+def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn], seconds: float | None) -> list[str]:
+    took = "" if seconds is None else f", {seconds:.1f} s"
+    out = [f'<a id="{_anchor(claim["id"])}"></a>', "", f"## {text(claim['id'])}: {text(claim.get('title', ''))}",
+           "", f"**{text(claim['verdict'].upper())}** - {text(claim['summary'])}", "",
+           f"Paper {code(claim['paper'])}, {text(claim['source'])}; kind: {text(claim['kind'])}; "
+           f"{claim['runs']} runs ({claim['failed_runs']} failed){took}.", "",
            _statement(claim["statement_latex"]), "",
-           _table(["", ""], [(f"**{label}**", value) for label, value in verdict_rows(claim)]), ""]
+           _table(["", ""], [(f"**{text(label)}**", text(value)) for label, value in verdict_rows(claim)]), ""]
     if claim.get("symbolic"):
         out += ["Symbolic side (`lintheory.symbolic`):", ""]
         for name, latex in claim["symbolic"].items():
-            out += [f"- `{name}`:", "", f"  $$ {latex} $$", ""]
+            admitted = _math(latex)
+            out += [f"- {code(name)}:", "", f"  $$ {admitted} $$" if admitted is not None else f"  {code(latex)}", ""]
     table = evidence_table((claim.get("evidence") or {}).get("table") or [])
     if table is not None:
-        out += [_table(table.headers, table.rows), ""]
+        out += [_table([text(h) for h in table.headers], [[text(c) for c in row] for row in table.rows]), ""]
         if table.note:
-            out += [f"*{table.note}.*", ""]
+            out += [f"*{text(table.note)}.*", ""]
     for fig in drawn:
-        out += ([f"![{fig.caption}]({fig.png})", "", f"*{fig.caption}*", ""] if fig.error is None
-                else [f"*Figure `{fig.name}` could not be drawn: {fig.error}*", ""])
+        out += ([f"![{text(fig.caption)}]({fig.png})", "", f"*{text(fig.caption)}*", ""] if fig.error is None
+                else [f"*Figure {code(fig.name)} could not be drawn: {text(fig.error)}*", ""])
     if claim.get("failures"):
         out += [f"Failed runs ({claim['failed_runs']}):", "",
-                _table(FAILURE_HEADERS, failure_rows(claim)), ""]
+                _table(FAILURE_HEADERS, [[text(c) for c in row] for row in failure_rows(claim)]), ""]
     for note in claim.get("notes") or []:
-        out += [f"> **Note:** {note}", ""]
+        out += [f"> **Note:** {text(note)}", ""]
     return out
 
 
 def render(data: Mapping[str, Any], drawn: Mapping[str, Sequence[Drawn]]) -> str:
     """The Markdown report of a results document; ``drawn`` maps claim ids to their figures."""
     claims = sorted(data["claims"], key=lambda c: c["id"])
-    prov = data.get("provenance", {})
+    prov = results.provenance_with_times(data)
     n = counts(claims)
-    out = [f"# proofs-check report ({prov.get('profile', '?')} profile)", "",
+    out = [f"# proofs-check report ({text(prov.get('profile', '?'))} profile)", "",
            f"**{len(claims)} claims:** {n['confirmed']} confirmed, {n['refuted']} refuted, "
            f"{n['inconclusive']} inconclusive.", "",
            _table(["Claim", "Paper", "Source", "Verdict", "Evidence", "Search", "Certification"],
-                  [[f"[{c['id']}](#{c['id']})", c["paper"], c["source"], f"**{c['verdict']}**",
-                    one_line(c["summary"]), search_cell(c), certification_cell(c)] for c in claims]), "",
+                  [[f"[{text(c['id'])}](#{_anchor(c['id'])})", text(c["paper"]), text(c["source"]),
+                    f"**{text(c['verdict'])}**", text(one_line(c["summary"])), text(search_cell(c)),
+                    text(certification_cell(c))] for c in claims]), "",
            "## Provenance", "",
-           _table(["Field", "Value"], provenance_rows(prov)), ""]
+           _table(["Field", "Value"], [(text(k), text(v)) for k, v in provenance_rows(prov)]), ""]
     for claim in claims:
-        out += _claim_section(claim, drawn.get(claim["id"], ()))
+        out += _claim_section(claim, drawn.get(claim["id"], ()), results.claim_seconds(data, claim))
     return "\n".join(out).rstrip() + "\n"

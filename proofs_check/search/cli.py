@@ -17,6 +17,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 __all__ = ["add_arguments", "command", "main"]
 
@@ -27,15 +28,29 @@ FALLBACK_BUDGET = 60
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """The arguments of ``search``, for a subparser of the main CLI."""
     parser.add_argument("claims", nargs="+", metavar="CLAIM_ID", help="claim ids or shell globs")
-    parser.add_argument("--budget", type=int, default=None,
+    parser.add_argument("--budget", type=_count, default=None,
                         help="instances to try (default: the claim's standard-profile budget)")
-    parser.add_argument("--seed", type=int, default=0, help="Hypothesis seed (default 0)")
-    parser.add_argument("--out", default=DEFAULT_OUT,
+    parser.add_argument("--seed", type=_count, default=0, help="Hypothesis seed (default 0)")
+    parser.add_argument("--out", type=_folder, default=DEFAULT_OUT,
                         help=f"folder of the evaluation cache and results (default {DEFAULT_OUT})")
     parser.add_argument("--fresh", action="store_true", help="discard cached evaluations")
     parser.add_argument("--strict", action="store_true", help="exit 1 when a violation is found")
     parser.add_argument("--instance", default=None, metavar="JSON",
                         help='recompute one instance {"params": {...}, "seed": S} instead of searching')
+
+
+def _count(text: str) -> int:
+    if not (text.isascii() and text.isdigit()):
+        raise argparse.ArgumentTypeError(f"must be a non-negative integer, got {text!r}")
+    return int(text)
+
+
+def _folder(text: str) -> str:
+    if not text.strip() or "\0" in text:
+        raise argparse.ArgumentTypeError(f"must name a folder, got {text!r}")
+    if Path(text).exists() and not Path(text).is_dir():
+        raise argparse.ArgumentTypeError(f"must name a folder, but {text!r} is a file")
+    return text
 
 
 def _usage(message: str) -> int:
@@ -45,15 +60,22 @@ def _usage(message: str) -> int:
 
 def command(args: argparse.Namespace) -> int:
     """Run ``search`` for parsed ``args``; the exit status."""
+    from proofs_check.results import ResultsError
+
+    try:
+        return _command(args)
+    except ResultsError as exc:
+        return _usage(str(exc))
+    except OSError as exc:
+        return _usage(f"cannot write in {args.out!r}: {exc.strerror or exc}")
+
+
+def _command(args: argparse.Namespace) -> int:
     from proofs_check import registry
     from proofs_check.search.engine import search
     from proofs_check.search.results import save_search
     from proofs_check.search.space import space_for
 
-    if args.budget is not None and args.budget < 0:
-        return _usage(f"--budget must be a non-negative integer, got {args.budget}")
-    if args.seed < 0:
-        return _usage(f"--seed must be a non-negative integer, got {args.seed}")
     try:
         claims = registry.select(args.claims)
     except registry.UnknownClaimError as exc:
@@ -97,17 +119,36 @@ def _replay(claims: Sequence, args: argparse.Namespace) -> int:
 
     if len(claims) != 1:
         return _usage("--instance needs exactly one claim id")
+    space = space_for(claims[0])
     try:
         instance = Instance.from_json(json.loads(args.instance))
+        _check_names(instance.params, space)
         evaluation, violated = replay(claims[0], instance)
     except (ValueError, NoSearchSpace) as exc:
-        return _usage(f"--instance: {exc}")
-    space = space_for(claims[0])
+        return _usage(f"--instance: {' '.join(str(exc).split())}")
+    if evaluation.status == "error":
+        return _usage(f"--instance: the run failed on these parameters: {evaluation.error}")
+    if evaluation.rejected:
+        return _usage("--instance: the parameters are outside the claim's hypotheses (the score rejects them)")
     print(json.dumps({"claim_id": claims[0].id, **instance.to_json(), "score": evaluation.score,
                       "score_meaning": space.score_meaning, "threshold": space.threshold,
                       "status": evaluation.status, "error": evaluation.error, "violated": violated},
                      sort_keys=True))
     return 1 if violated and args.strict else 0
+
+
+def _check_names(params: dict, space: Any) -> None:
+    """The parameter names of ``params`` are those of the search space's instances."""
+    if space is None:
+        return
+    from hypothesis import find, settings
+
+    example = find(space.strategy, lambda _: True, settings=settings(database=None, max_examples=10))
+    missing, unknown = sorted(set(example) - set(params)), sorted(set(params) - set(example))
+    if missing or unknown:
+        raise ValueError("parameters must be exactly " + ", ".join(sorted(example))
+                         + (f"; missing {', '.join(missing)}" if missing else "")
+                         + (f"; unknown {', '.join(unknown)}" if unknown else ""))
 
 
 def _update_results(out: Path, claims: Sequence) -> None:
@@ -132,4 +173,8 @@ def _update_results(out: Path, claims: Sequence) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m proofs_check.search", description=__doc__.split("\n\n")[0])
     add_arguments(parser)
-    return command(parser.parse_args(argv))
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse's own exits (--help, a bad argument): a status, like command()
+        return int(exc.code or 0)
+    return command(args)
