@@ -125,6 +125,7 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+@pytest.mark.slow  # a real `proofs-check run` subprocess: imports, a pool, a kill (about 15 s)
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
 def test_workers_and_the_resource_tracker_never_outlive_the_main_process(sig, tmp_path, toy_env):
