@@ -2,9 +2,9 @@
 
 Every value from ``results.json`` is escaped (:func:`text`): ``<`` and ``&`` become
 entities and Markdown specials are backslash-escaped, so a hostile summary shows
-as the literal text it is and never as a tag, a link or emphasis. Statements and
-symbolic formulas are shown as math only when :func:`~proofs_check.report.safe_latex.admit_math`
-admits them (with ``<``/``>`` written ``\\lt``/``\\gt``), else as literal code.
+as the literal text it is and never as a tag, a link or emphasis. Formulas that
+:func:`~proofs_check.report.safe_latex.admit_math` admits go in ```math blocks
+(math on GitHub, literal code elsewhere); anything else is shown as escaped text.
 """
 
 from __future__ import annotations
@@ -57,16 +57,24 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
                     tablefmt="pipe", disable_numparse=True)
 
 
-def _math(latex: str) -> str | None:
+def _math_block(latex: str, indent: str = "") -> str | None:
+    """An admitted formula as a ```math block (rendered as math by GitHub, shown as code elsewhere:
+    never parsed as Markdown or HTML); ``None`` when the allow-list rejects it."""
     admitted = admit_math(latex)
-    return None if admitted is None else admitted.replace("<", r"\lt ").replace(">", r"\gt ")
+    if admitted is None:
+        return None
+    fence = "`" * max(3, max((len(run) for run in re.findall(r"`+", admitted)), default=0) + 1)
+    return "\n".join(indent + line for line in [f"{fence}math", *admitted.splitlines(), fence])
 
 
 def _statement(latex: str) -> str:
-    admitted = _math(latex)
-    if admitted is None:
-        return "> " + code(latex) + " *(not typeset: it uses LaTeX outside the allowed math commands)*"
-    return f"$$\n{admitted}\n$$" if is_display_math(admitted) else "> " + admitted.replace("\n", "\n> ")
+    block = _math_block(latex) if is_display_math(latex) else None
+    if block is not None:
+        return block
+    # text with inline math, or LaTeX the allow-list rejects: shown as its literal source
+    note = "" if admit_math(latex) is not None else \
+        " *(not typeset: it uses LaTeX outside the allowed math commands)*"
+    return "> " + text(latex) + note
 
 
 def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn], seconds: float | None) -> list[str]:
@@ -80,8 +88,7 @@ def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn], seconds: fl
     if claim.get("symbolic"):
         out += ["Symbolic side (`lintheory.symbolic`):", ""]
         for name, latex in claim["symbolic"].items():
-            admitted = _math(latex)
-            out += [f"- {code(name)}:", "", f"  $$ {admitted} $$" if admitted is not None else f"  {code(latex)}", ""]
+            out += [f"- {code(name)}:", "", _math_block(latex, "  ") or f"  {code(latex)}", ""]
     table = evidence_table((claim.get("evidence") or {}).get("table") or [])
     if table is not None:
         out += [_table([text(h) for h in table.headers], [[text(c) for c in row] for row in table.rows]), ""]
