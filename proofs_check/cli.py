@@ -94,16 +94,20 @@ def _check_claim_modules() -> None:
     from proofs_check.claim import Claim
     from proofs_check.plugins import ENV_VAR, extra_claim_modules
 
-    registry.all_claims()  # imports them all (ClaimModuleError on failure)
     for name in extra_claim_modules():
-        found = getattr(sys.modules[name], "CLAIMS", None)
+        try:
+            module = importlib.import_module(name)
+        except Exception as exc:  # anything a plug-in raises while importing
+            raise UsageError(f"${ENV_VAR} names module {name!r}, which failed to import: "
+                             f"{type(exc).__name__}: {' '.join(str(exc).split())}") from None
+        found = getattr(module, "CLAIMS", None)
         if not isinstance(found, (tuple, list)) or not found or not all(isinstance(c, Claim) for c in found):
             raise UsageError(f"${ENV_VAR} names module {name!r}, which registers no claims "
                              "(it needs a non-empty tuple CLAIMS of proofs_check.claim.Claim)")
-
-
-def _say(message: str) -> None:
-    print(f"{PROG}: {message}", file=sys.stderr)
+    try:
+        registry.all_claims()
+    except RuntimeError as exc:  # e.g. a claim id registered twice
+        raise UsageError(str(exc)) from None
 
 
 def cmd_list(args: argparse.Namespace) -> int:

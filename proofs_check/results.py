@@ -183,7 +183,7 @@ def _evidence(ev: Any, where: str) -> None:
     if ev is None:
         return
     ev = _object(ev, where)
-    for i, row in enumerate(_list(ev.get("table", []) or [], f"{where}.table")):
+    for i, row in enumerate(_list(ev["table"], f"{where}.table") if ev.get("table") is not None else []):
         row = _object(row, f"{where}.table[{i}]")
         if row.get("params") is not None:
             _object(row["params"], f"{where}.table[{i}].params")
@@ -197,7 +197,8 @@ def _evidence(ev: Any, where: str) -> None:
                 raise _bad(f"{where}.fit.ci95", "a list of 2 numbers", ci)
             for j, bound in enumerate(ci):
                 _number(bound, f"{where}.fit.ci95[{j}]", optional=True)
-    for i, params in enumerate(_list(ev.get("violations", []) or [], f"{where}.violations")):
+    violations = _list(ev["violations"], f"{where}.violations") if ev.get("violations") is not None else []
+    for i, params in enumerate(violations):
         _object(params, f"{where}.violations[{i}]")
 
 
@@ -245,7 +246,8 @@ def _claim(entry: Any, where: str, schema: str) -> None:
         _object(failure.get("params"), f"{where}.failures[{i}].params")
         _text(failure.get("status"), f"{where}.failures[{i}].status")
         _text(failure.get("error"), f"{where}.failures[{i}].error", optional=True)
-    for name, latex in _object(entry.get("symbolic", {}) or {}, f"{where}.symbolic").items():
+    symbolic = entry.get("symbolic")
+    for name, latex in (_object(symbolic, f"{where}.symbolic") if symbolic is not None else {}).items():
         _text(latex, f"{where}.symbolic.{name}")
     for i, fig in enumerate(_list(entry.get("figures", []), f"{where}.figures")):
         fig = _object(fig, f"{where}.figures[{i}]")
