@@ -110,6 +110,10 @@ def _check_claim_modules() -> None:
         raise UsageError(str(exc)) from None
 
 
+def _say(message: str) -> None:
+    print(f"{PROG}: {message}", file=sys.stderr)
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from tabulate import tabulate
 

@@ -280,7 +280,7 @@ def _connect(address: str, timeout: float) -> Any:
         # built in two steps so that a failed connection can be disarmed: Client.__del__ would
         # otherwise wait twice the timeout on a loop that never connected, then print a traceback
         client = Client.__new__(Client)
-        client.__init__(address, timeout=timeout, set_as_default=False)
+        client.__init__(address, timeout=timeout, set_as_default=False)  # type: ignore[misc]
         return client
     except Exception as exc:
         if client is not None:

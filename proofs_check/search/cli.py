@@ -92,7 +92,8 @@ def _command(args: argparse.Namespace) -> int:
     violated = False
     for claim in searchable:
         space = space_for(claim)
-        budget = args.budget if args.budget is not None else space.budget("standard") or FALLBACK_BUDGET
+        budget = args.budget if args.budget is not None or space is None else \
+            space.budget("standard") or FALLBACK_BUDGET
         result = search(claim, budget, args.seed, out_dir=out, fresh=args.fresh)
         save_search(out, result.to_json())
         violated |= result.violated
@@ -120,6 +121,8 @@ def _replay(claims: Sequence, args: argparse.Namespace) -> int:
     if len(claims) != 1:
         return _usage("--instance needs exactly one claim id")
     space = space_for(claims[0])
+    if space is None:
+        return _usage(f"--instance: claim {claims[0].id!r} declares no search space")
     try:
         instance = Instance.from_json(json.loads(args.instance))
         _check_names(instance.params, space)
@@ -139,8 +142,6 @@ def _replay(claims: Sequence, args: argparse.Namespace) -> int:
 
 def _check_names(params: dict, space: Any) -> None:
     """The parameter names of ``params`` are those of the search space's instances."""
-    if space is None:
-        return
     from hypothesis import find, settings
 
     example = find(space.strategy, lambda _: True, settings=settings(database=None, max_examples=10))
