@@ -99,7 +99,7 @@ def _fmt(x: Any) -> str:
     return f"{x:.6g}" if isinstance(x, float) else str(x)
 
 
-def _params_text(params: Mapping[str, Any]) -> str:
+def params_text(params: Mapping[str, Any]) -> str:
     return "{" + ", ".join(f"{k}={_fmt(v)}" for k, v in params.items()) + "}"
 
 
@@ -124,7 +124,7 @@ def missing_runs_inconclusive(
         summary = "no runs to judge: the profile's grid is empty"
     else:
         first = failed[0]
-        summary = (f"{len(failed)} of {len(runs)} runs did not finish (first: {_params_text(first['params'])}: "
+        summary = (f"{len(failed)} of {len(runs)} runs did not finish (first: {params_text(first['params'])}: "
                    f"{first['status']}: {first['error']}); the claim is decided once they do")
     return Verdict("inconclusive", summary, predicted, observed, tolerance, arithmetic,
                    jsonable({**(evidence or {}), "failed": failed}))
@@ -169,7 +169,7 @@ def slack_table_rows(
     return rows
 
 
-def _tolerance_text(rule: str, reason: str | None) -> str:
+def tolerance_text(rule: str, reason: str | None) -> str:
     return f"{rule} ({reason})" if reason else rule
 
 
@@ -180,7 +180,7 @@ def _rowwise_verdict(rows: Sequence[Row], n_decided: int, violations: Sequence[R
         worst = violations[0]
         return replace(template, verdict="refuted",
                        summary=f"violated in {len(violations)} of {len(rows)} instances; worst "
-                               f"{_params_text(worst['params'])}: {describe(worst)}")
+                               f"{params_text(worst['params'])}: {describe(worst)}")
     if not rows or n_decided < len(rows):
         summary = (f"{len(rows) - n_decided} of {len(rows)} instances are NaN; no violation among the rest"
                    if rows else "no finished instance to compare")
@@ -208,7 +208,7 @@ def bound_verdict(
     if not (rtol >= 0 and atol >= 0):
         raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol!r}, atol={atol!r}")
     op = "<=" if sense == "upper" else ">="
-    tolerance = _tolerance_text(
+    tolerance = tolerance_text(
         f"observed {op} predicted {'+' if sense == 'upper' else '-'} ({rtol:g}*|predicted| + {atol:g})", reason)
     sign = 1.0 if sense == "upper" else -1.0
 
@@ -250,7 +250,7 @@ def identity_verdict(
     """
     if not (rtol >= 0 and atol >= 0):
         raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol!r}, atol={atol!r}")
-    tolerance = _tolerance_text(f"|observed - predicted| <= {atol:g} + {rtol:g}*|predicted|", reason)
+    tolerance = tolerance_text(f"|observed - predicted| <= {atol:g} + {rtol:g}*|predicted|", reason)
     table = []
     for row in rows:
         p = _number(row.get("predicted", 0.0))
@@ -299,7 +299,7 @@ def scaling_verdict(
     name, value = _estimate(fit)
     lo, hi = (float(c) for c in fit.ci95)
     rel = {"equal": "=", "at_most": "<=", "at_least": ">="}[sense]
-    tolerance = _tolerance_text(f"{name} {rel} {expected:g} up to {tol:g} beyond its 95% interval"
+    tolerance = tolerance_text(f"{name} {rel} {expected:g} up to {tol:g} beyond its 95% interval"
                                 + (f", interval width <= {max_ci_width:g}" if max_ci_width is not None else ""),
                                 reason)
     ev = jsonable({**(evidence or {}), "fit": {**fit.as_dict(), "expected": expected, "sense": sense}})
@@ -325,7 +325,7 @@ def scaling_verdict(
     return Verdict(verdict, f"{fitted}: {why}", predicted, observed, tolerance, arithmetic, ev)
 
 
-_SEVERITY = {"confirmed": 0, "inconclusive": 1, "refuted": 2}
+_SEVERITY = {"confirmed": 0, "inconclusive": 1, "not_reproduced": 2, "refuted": 3}
 
 
 def combine(parts: Sequence[tuple[str, Verdict]], evidence: Mapping[str, Any]) -> Verdict:

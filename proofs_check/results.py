@@ -1,8 +1,9 @@
-"""``results.json``: the contract between a run and its reports.
+"""``results.json``: the contract between a run and its reports (schema ``proofs_check.results/2``).
 
-Written as schema ``proofs_check.results/1``; :func:`read` also accepts schema
-``proofs_check.results/2`` (which adds each claim's ``level``) and validates every
-field the reports read, naming the first bad one (``claims[3].verdict: ...``).
+Schema 2 adds each claim's provenance ``level`` (``sourced`` | ``reconstructed`` |
+``observation``), its judged ``checks``, the verdict ``not_reproduced`` and a top-level
+``bibliography``. Schema 1 files are still read (their claims have no level). :func:`read`
+validates every field the reports read and names the first bad one (``claims[3].verdict: ...``).
 
 Timing lives in one place, the top-level ``"timing"`` object, so that two runs with
 the same seed and settings write byte-identical files apart from it::
@@ -28,8 +29,8 @@ from typing import Any
 
 from proofs_check.report import atomic
 
-SCHEMA = "proofs_check.results/1"
-SCHEMAS = ("proofs_check.results/1", "proofs_check.results/2")
+SCHEMA = "proofs_check.results/2"
+READABLE = ("proofs_check.results/1", SCHEMA)
 FILENAME = "results.json"
 VERDICTS = ("confirmed", "refuted", "not_reproduced", "inconclusive")
 LEVELS = ("sourced", "reconstructed", "observation")
@@ -233,7 +234,7 @@ def _claim(entry: Any, where: str, schema: str) -> None:
         raise ResultsError(f"{where}.id: expected a claim id, got an empty string")
     _text(entry.get("title", ""), f"{where}.title")
     _choice(entry.get("verdict"), f"{where}.verdict", VERDICTS)
-    if "level" in entry or schema != SCHEMAS[0]:
+    if "level" in entry or schema != READABLE[0]:  # schema 1 had no levels
         _choice(entry.get("level"), f"{where}.level", LEVELS)
     _count(entry.get("runs"), f"{where}.runs")
     _count(entry.get("failed_runs"), f"{where}.failed_runs")
@@ -255,6 +256,8 @@ def _claim(entry: Any, where: str, schema: str) -> None:
         _text(fig.get("caption"), f"{where}.figures[{i}].caption")
     for i, note in enumerate(_list(entry.get("notes", []), f"{where}.notes")):
         _text(note, f"{where}.notes[{i}]")
+    for i, check in enumerate(_list(entry.get("checks", []), f"{where}.checks")):
+        _object(check, f"{where}.checks[{i}]")
     if entry.get("search"):
         _search(entry["search"], f"{where}.search")
     if entry.get("certification"):
@@ -276,8 +279,8 @@ def _timing(timing: Any) -> None:
 def validate(data: Any) -> None:
     """:class:`ResultsError` naming the first field of ``data`` the reports could not use."""
     data = _object(data, "the document")
-    if data.get("schema") not in SCHEMAS:
-        raise _bad("schema", " or ".join(repr(s) for s in SCHEMAS), data.get("schema"))
+    if data.get("schema") not in READABLE:
+        raise _bad("schema", " or ".join(repr(s) for s in READABLE), data.get("schema"))
     prov = _object(data.get("provenance", {}), "provenance")
     if "wall_seconds" in prov:
         _number(prov["wall_seconds"], "provenance.wall_seconds", minimum=0)
@@ -291,5 +294,7 @@ def validate(data: Any) -> None:
         if entry["id"] in seen:
             raise ResultsError(f"claims[{i}].id: {entry['id']!r} appears twice")
         seen.add(entry["id"])
+    for i, record in enumerate(_list(data.get("bibliography", []), "bibliography")):
+        _object(record, f"bibliography[{i}]")
     if "timing" in data:
         _timing(data["timing"])

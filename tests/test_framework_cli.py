@@ -43,7 +43,7 @@ def _closed_port() -> int:
         (["run", "--workers", "two"], "positive integer"),
         (["run", "--seed", "1.5"], "must be an integer"),
         (["run", "--bogus"], "unrecognized arguments"),
-        (["list", "--paper", "nobody2020"], "invalid choice"),
+        (["list", "--paper", "nobody2020"], "unknown paper"),
         (["report", "/nonexistent/dir"], "no results.json"),
         (["derive", "no_such_derivation"], "unknown derivation"),
         (["frobnicate"], "invalid choice"),
@@ -81,7 +81,7 @@ def test_strict_exits_1_only_when_a_claim_is_refuted(capsys, tmp_path):
     assert _exit_code(refuted) == 0
     assert _exit_code([*refuted, "--strict"]) == 1
     out = capsys.readouterr().out
-    assert "refuted: toy0000.triangular_identity" in out and "1 claims: 0 confirmed, 1 refuted" in out
+    assert "refuted: toy0000.triangular_identity" in out and "1 claims: 0 confirmed, 1 refuted (1 sourced)" in out
     assert _exit_code(["run", "toy0000.sample_*", "--out", str(tmp_path), "--workers", "1", "--strict"]) == 0
 
 

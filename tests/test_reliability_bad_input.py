@@ -126,7 +126,7 @@ _PLUGIN_SOURCES = {"rel_plugin_empty": "CLAIMS = ()\n", "rel_plugin_not_claims":
 
 def _good_results() -> dict[str, Any]:
     claim = {"id": TOY, "paper": "toy0000", "source": "s", "title": "t", "statement_latex": "x", "kind": "bound",
-             "verdict": "confirmed", "summary": "s", "predicted": "p", "observed": "o", "tolerance": "t",
+             "level": "sourced", "verdict": "confirmed", "summary": "s", "predicted": "p", "observed": "o", "tolerance": "t",
              "arithmetic": "float64", "runs": 1, "failed_runs": 0, "code_version": "v", "evidence": {},
              "failures": [], "symbolic": {}, "figures": [], "notes": []}
     return {"schema": results.SCHEMA, "provenance": {"profile": "quick"}, "claims": [claim],
@@ -206,7 +206,7 @@ RESULTS: list[tuple[Any, str]] = [
     ({**_good_results(), "timing": [1]}, "timing"),
     ({**_good_results(), "timing": {"wall_seconds": "x"}}, "timing.wall_seconds"),
     ({**_good_results(), "timing": {"claims": {TOY: {"runs": "y"}}}}, f"timing.claims.{TOY}.runs"),
-    ({**_good_results(), "schema": "proofs_check.results/2"}, "claims[0].level"),
+    (_with_claim(level=_DROP), "claims[0].level"),
 ]
 
 

@@ -63,8 +63,8 @@ def _document(root: Path, payloads: list[str]) -> dict:
     for i, p in enumerate(payloads):
         claims.append({
             "id": f"toy0000.payload_{i:02d}", "paper": "toy0000", "source": p, "title": p, "statement_latex": p,
-            "kind": "bound", "verdict": "confirmed", "summary": p, "predicted": p, "observed": p, "tolerance": p,
-            "arithmetic": p, "runs": 1, "failed_runs": 1, "code_version": p,
+            "kind": "bound", "level": "sourced", "verdict": "confirmed", "summary": p, "predicted": p,
+            "observed": p, "tolerance": p, "arithmetic": p, "runs": 1, "failed_runs": 1, "code_version": p,
             "failures": [{"params": {"p": p}, "status": "error", "error": p}],
             "evidence": {"table": [{"params": {"p": p}, "predicted": p, "observed": 1.0}]},
             "symbolic": {p: p}, "figures": [{"name": p, "caption": p}], "notes": [p],
@@ -150,16 +150,20 @@ def test_report_validates_results_and_names_the_bad_field(tmp_path, capsys):
         "provenance: expected an object, got a list": {**good, "provenance": [1]},
         "claims[0].seconds: expected a number": {**good, "claims": [{**good["claims"][0], "seconds": "abc"}]},
         "claims[0].verdict: expected one of": {**good, "claims": [{**good["claims"][0], "verdict": 5}]},
-        "claims[0].level: expected one of": {**good, "schema": "proofs_check.results/2"},
+        "claims[0].level: expected one of": {**good, "claims": [{k: v for k, v in good["claims"][0].items()
+                                                                if k != "level"}]},
     }
     for needle, doc in cases.items():
         (tmp_path / "results.json").write_text(json.dumps(doc))
         assert cli.main(["report", str(tmp_path), "--no-pdf"]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and needle in err and "Traceback" not in err, (needle, err)
-    v2 = {**good, "schema": "proofs_check.results/2",
-          "claims": [{**good["claims"][0], "level": "reconstructed", "verdict": "not_reproduced"}]}
+    v2 = {**good, "claims": [{**good["claims"][0], "level": "reconstructed", "verdict": "not_reproduced"}]}
     (tmp_path / "results.json").write_text(json.dumps(v2))
+    assert cli.main(["report", str(tmp_path), "--no-pdf"]) == 0
+    v1 = {**good, "schema": "proofs_check.results/1",
+          "claims": [{k: v for k, v in good["claims"][0].items() if k not in ("level", "checks")}]}
+    (tmp_path / "results.json").write_text(json.dumps(v1))
     assert cli.main(["report", str(tmp_path), "--no-pdf"]) == 0
 
 

@@ -18,8 +18,8 @@ from tabulate import tabulate
 from proofs_check import results
 from proofs_check.report.figures import Drawn
 from proofs_check.report.safe_latex import admit_math
-from proofs_check.report.tables import (FAILURE_HEADERS, counts, evidence_table, failure_rows, is_display_math,
-                                        one_line, provenance_rows, verdict_rows)
+from proofs_check.report.tables import (FAILURE_HEADERS, evidence_table, failure_rows, is_display_math, one_line,
+                                        power_cell, provenance_rows, summary_line, verdict_label, verdict_rows)
 from proofs_check.search.results import certification_cell, search_cell
 
 _HTML = {"&": "&amp;", "<": "&lt;"}  # what can start a tag or an entity; ">" alone is inert mid-line
@@ -80,7 +80,7 @@ def _statement(latex: str) -> str:
 def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn], seconds: float | None) -> list[str]:
     took = "" if seconds is None else f", {seconds:.1f} s"
     out = [f'<a id="{_anchor(claim["id"])}"></a>', "", f"## {text(claim['id'])}: {text(claim.get('title', ''))}",
-           "", f"**{text(claim['verdict'].upper())}** - {text(claim['summary'])}", "",
+           "", f"**{text(verdict_label(claim).upper())}** - {text(claim['summary'])}", "",
            f"Paper {code(claim['paper'])}, {text(claim['source'])}; kind: {text(claim['kind'])}; "
            f"{claim['runs']} runs ({claim['failed_runs']} failed){took}.", "",
            _statement(claim["statement_latex"]), "",
@@ -109,14 +109,12 @@ def render(data: Mapping[str, Any], drawn: Mapping[str, Sequence[Drawn]]) -> str
     """The Markdown report of a results document; ``drawn`` maps claim ids to their figures."""
     claims = sorted(data["claims"], key=lambda c: c["id"])
     prov = results.provenance_with_times(data)
-    n = counts(claims)
     out = [f"# proofs-check report ({text(prov.get('profile', '?'))} profile)", "",
-           f"**{len(claims)} claims:** {n['confirmed']} confirmed, {n['refuted']} refuted, "
-           f"{n['inconclusive']} inconclusive.", "",
-           _table(["Claim", "Paper", "Source", "Verdict", "Evidence", "Search", "Certification"],
+           f"**{text(summary_line(claims))}.**", "",
+           _table(["Claim", "Paper", "Source", "Verdict", "Evidence", "Power", "Search", "Certification"],
                   [[f"[{text(c['id'])}](#{_anchor(c['id'])})", text(c["paper"]), text(c["source"]),
-                    f"**{text(c['verdict'])}**", text(one_line(c["summary"])), text(search_cell(c)),
-                    text(certification_cell(c))] for c in claims]), "",
+                    f"**{text(verdict_label(c))}**", text(one_line(c["summary"])), text(power_cell(c)),
+                    text(search_cell(c)), text(certification_cell(c))] for c in claims]), "",
            "## Provenance", "",
            _table(["Field", "Value"], [(text(k), text(v)) for k, v in provenance_rows(prov)]), ""]
     for claim in claims:
