@@ -21,7 +21,7 @@ import numpy as np
 import sympy as sp
 
 from lintheory.arith import Arithmetic
-from lintheory.bcgd_analysis import BlockRecord
+from lintheory.bcgd_analysis import BlockRecord, BlockRecorder
 from lintheory.inits import gaussian, orthogonal_like
 from lintheory.lifting import lifted_orthogonal_like, orthogonal_core
 from lintheory.lsq import LsqData, conditioned_data
@@ -162,18 +162,21 @@ def envelope_curve(records: Sequence[Mapping[str, Any]], k: Mapping[str, Any]) -
 
 
 def lifted_runs(shape: tuple[int, int, int], kappa: float, depths: Iterable[int], seed: int,
-                budget: Mapping[int, int], step: Exact | Normalised, on_block: Any
-                ) -> LsqData:
+                budget: Mapping[int, int], step: Exact | Normalised, kappa_j: bool
+                ) -> dict[int, list[BlockRecord]]:
     """Same data and same initial end-to-end map (one orthogonal core) for every depth, hidden width
-    max(d_x, d_y); ``on_block(L)`` returns the callback of depth ``L``'s run of ``budget[L]`` sweeps."""
+    max(d_x, d_y): the block records of ``budget[L]`` sweeps at each depth ``L``."""
     d_x, d_y, m = shape
     rng = np.random.default_rng(seed)
     data = conditioned_data(d_x, d_y, m, kappa, rng)
     core = orthogonal_core(d_x, d_y, rng)
+    out = {}
     for L in depths:
         net = lifted_orthogonal_like(core, d_x, L, max(d_x, d_y), rng)
-        bcgd(net, data.problem(), step, stop=Stop(max_iter=budget[L]), on_block=on_block(L))
-    return data
+        rec = BlockRecorder(data, step, kappa=kappa_j)
+        bcgd(net, data.problem(), step, stop=Stop(max_iter=budget[L]), on_block=rec)
+        out[L] = rec.records
+    return out
 
 
 def latex_steps(name: str) -> dict[str, str]:

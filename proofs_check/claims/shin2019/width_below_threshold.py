@@ -80,7 +80,7 @@ def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
             between[str(r.params["shape"])] = f"final gap {v['final_gap']:.2g} ({v['status']} at {v['sweeps']} sweeps)"
             continue
         pred = v["by_rank"][min(n + int(k["rank_offset"]), len(v["by_rank"]) - 1)]
-        allowed = SAFETY * DEPTH * U64 * math.sqrt(v["final_loss"] / pred) * pred
+        allowed = SAFETY * DEPTH * U64 * math.sqrt(v["final_loss"] * pred)  # u*sqrt(loss/gap)*gap
         err, below = abs(v["final_gap"] - pred), max(pred - v["min_gap"], 0.0)
         # a run stopped by max_iter is still moving: it decides only once it is within the tolerance
         decided = v["status"] == "stalled" or err <= allowed
@@ -92,7 +92,7 @@ def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
                                "never below it",
                      observed=f"gap (1/2m)||R P_X||^2 where exact-step BCGD stalls (change over {CHUNK} sweeps <= "
                               f"10*u*sqrt(loss/gap)*gap; at most {MAX_SWEEPS} sweeps), and its minimum along the run",
-                     reason=f"round-off of the gap: {SAFETY:g}*L*u*sqrt(loss/gap)*gap, L = {DEPTH}",
+                     reason=f"round-off of the gap: {SAFETY:g}*L*u*sqrt(loss*gap), L = {DEPTH}",
                      evidence={"between_min_and_max": between})]
 
 
