@@ -28,9 +28,10 @@ from lintheory.lsq import LsqData, conditioned_data
 from lintheory.nets import Network
 from lintheory.symbolic import shin2019 as sym
 from lintheory.train import Exact, Normalised, Stop, bcgd
+from proofs_check.claim import Figure
 
-__all__ = ["ORDERS", "SAFETY", "U64", "Instance", "contraction_rows", "envelope_curve", "gap_allowed", "latex_steps", "lifted_runs",
-           "param", "random_instance", "record", "step_name", "step_rule", "symbolic_row", "u"]
+__all__ = ["ORDERS", "SAFETY", "U64", "Instance", "contraction_rows", "envelope_curve", "error_figure", "gap_allowed", "latex_steps", "lifted_runs",
+           "param", "random_instance", "record", "slack_figure", "step_name", "step_rule", "symbolic_row", "u"]
 
 SAFETY = 1e3
 U64 = 2.0**-53
@@ -190,3 +191,35 @@ def symbolic_row(check: str, residual: sp.Basic | bool) -> Row:
     shown = str(residual) if isinstance(residual, bool) else str(sp.simplify(residual))
     return {"params": {"part": "symbolic", "check": check}, "predicted": 0.0, "observed": shown,
             "error": 0.0 if holds else 1.0, "status": "exact" if holds else "differs"}
+
+
+def error_figure(label: str, caption: str) -> Figure:
+    """Each instance of the identity check ``label``: its error against its own allowance (log-log)."""
+
+    def draw(evidence: Mapping[str, Any], ax: Any) -> None:
+        rows = [r for r in evidence["checks"][label]["table"] if isinstance(r.get("error"), (int, float))]
+        tiny = 1e-300
+        ax.loglog([max(r["allowed"], tiny) for r in rows], [max(r["error"], tiny) for r in rows], "o", ms=4,
+                  label="instances")
+        lo = min(max(r["allowed"], tiny) for r in rows)
+        hi = max(max(r["allowed"], tiny) for r in rows)
+        ax.plot([lo, hi], [lo, hi], "k--", lw=0.8, label="error = allowance")
+        ax.set_xlabel("allowance (round-off)")
+        ax.set_ylabel("error")
+        ax.legend(fontsize=8)
+
+    return Figure(f"{label.replace(' ', '_')}_errors", caption, draw)
+
+
+def slack_figure(label: str, caption: str) -> Figure:
+    """Each instance of the bound check ``label``: observed / predicted, sorted, against the bound's 1."""
+
+    def draw(evidence: Mapping[str, Any], ax: Any) -> None:
+        slacks = sorted(r["slack"] for r in evidence["checks"][label]["table"] if isinstance(r.get("slack"), float))
+        ax.semilogy(range(len(slacks)), slacks, "o", ms=3)
+        ax.axhline(1.0, color="k", ls="--", lw=0.8, label="the bound")
+        ax.set_xlabel("instance (sorted)")
+        ax.set_ylabel("observed / predicted")
+        ax.legend(fontsize=8)
+
+    return Figure(f"{label.replace(' ', '_')}_slack", caption, draw)

@@ -27,7 +27,7 @@ from lintheory.bcgd_analysis import exact_step_prediction
 from lintheory.train import BlockStep, Stop, bcgd
 from proofs_check.checks import Bound, Check
 from proofs_check.claim import Claim, Mutant, RunRecord
-from proofs_check.claims.shin2019._common import SAFETY, param, random_instance, u
+from proofs_check.claims.shin2019._common import SAFETY, param, random_instance, slack_figure, u
 
 GRID = {p: [{"batch": b} for b in range(n)] for p, n in {"quick": 3, "standard": 10, "full": 40}.items()}
 PER_RUN = 10
@@ -82,4 +82,6 @@ CLAIM = Claim(
     kind="bound", grid=GRID, run=run, checks=checks, constants={"rho": 1.0},
     mutants=(Mutant("advantage_5pct", "the exact step removes at least 1.05 times the normalised step's decrease",
                     {"rho": 1.05}),),
+    figures=(slack_figure("exact >= normalised", "Decrease of the exact step over the normalised step's (eta = 1), "
+                          "worst block of each instance; the statement is >= 1."),),
 )

@@ -39,7 +39,7 @@ from lintheory.nets import Problem, deep_linear, loss_and_gradients
 from lintheory.train import Stop, bcgd
 from proofs_check.checks import Check, Identity, Necessity
 from proofs_check.claim import Claim, Mutant, RunRecord
-from proofs_check.claims.shin2019._common import ORDERS, SAFETY, param, step_rule, u
+from proofs_check.claims.shin2019._common import ORDERS, SAFETY, error_figure, param, step_rule, u
 from proofs_check.search.space import CertificateSpec, SearchSpace
 
 _POSITIVE = ((4, 3, 4, 5), (4, 3, 10, 5), (3, 6, 7, 5), (3, 3, 3, 2))
@@ -166,6 +166,8 @@ CLAIM = Claim(
                      r"\ell(\text{after the first block update}) = \ell^*"),
     kind="identity", grid=grid, run=run, checks=checks, constants={"kappa_X": 1.0}, run_constants=("kappa_X",),
     mutants=(Mutant("not_whitened", "the one-update optimum also for kappa(XX^T) = 1.5", {"kappa_X": 1.5}),),
+    figures=(error_figure("one update", "Gap after the first update (and later gaps, gradient ratio) against the "
+                          "round-off allowance, float64 and mpmath."),),
     search=SearchSpace(_SPACE, lambda v: max(v["first_gap"], v["later_gap"], v["grad_ratio"]) / v["allowed"],
                        "max(gap after first update, later gaps, gradient ratio) / allowance",
                        budgets={"quick": 0, "standard": 40, "full": 300}),

@@ -38,7 +38,7 @@ from lintheory.symbolic import shin2019 as sym
 from lintheory.train import BlockStep, Stop, bcgd
 from proofs_check.checks import Check, Identity
 from proofs_check.claim import Claim, Mutant, RunRecord
-from proofs_check.claims.shin2019._common import SAFETY, latex_steps, param, random_instance, symbolic_row, u
+from proofs_check.claims.shin2019._common import SAFETY, error_figure, latex_steps, param, random_instance, symbolic_row, u
 
 GRID = {p: ([{"part": "symbolic"}] + [{"part": "numeric", "arith": "float64", "rep": r} for r in range(reps)]
             + [{"part": "numeric", "arith": "mpmath:dps=50", "rep": r} for r in range(mp_reps)])
@@ -147,4 +147,5 @@ CLAIM = Claim(
     mutants=(Mutant("decrease_x1.2", "the decrease's 1/2 becomes 0.6", {"half": 0.6}),
              Mutant("eta_star_x1.1", "the optimal step is 1.1 eta*", {"eta_scale": 1.1})),
     symbolic=lambda: latex_steps("shin2019.exact_step"),
+    figures=(error_figure("decrease", "Relative error of the predicted loss after the exact step against its round-off allowance (worst block of each instance)."),),
 )

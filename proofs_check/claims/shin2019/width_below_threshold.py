@@ -32,7 +32,7 @@ from lintheory.lsq import conditioned_data
 from lintheory.train import Exact, Stop, bcgd
 from proofs_check.checks import Check, Identity
 from proofs_check.claim import Claim, Mutant, RunRecord
-from proofs_check.claims.shin2019._common import SAFETY, U64, latex_steps, param
+from proofs_check.claims.shin2019._common import SAFETY, U64, error_figure, latex_steps, param
 
 _BELOW = ((5, 3, 2), (5, 3, 1), (4, 4, 2), (3, 5, 2), (4, 4, 3))
 _BETWEEN = ((5, 3, 3), (5, 3, 4), (3, 5, 4))
@@ -106,4 +106,6 @@ CLAIM = Claim(
     kind="identity", grid=grid, run=run, checks=checks, constants={"rank_offset": 0},
     mutants=(Mutant("rank_plus_one", "the plateau is the optimum of rank n + 1", {"rank_offset": 1}),),
     symbolic=lambda: latex_steps("shin2019.rank_limited_optimum"),
+    figures=(error_figure("plateau", "Distance of the stalled gap from the rank-limited optimum against the "
+                          "round-off allowance."),),
 )
