@@ -52,13 +52,16 @@ _NAME_WRAPPERS = {r"\mathrm", r"\operatorname", r"\text", r"\mathit"}
 _GREEK = {"alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta", "iota",
           "kappa", "lambda", "mu", "nu", "xi", "pi", "rho", "sigma", "tau", "upsilon", "phi", "varphi", "chi", "psi",
           "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Pi", "Sigma", "Phi", "Psi", "Omega", "ell", "nabla"}
-_TOKEN = re.compile(r"""
+_TOKENS = r"""
     (?P<num>\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
   | (?P<cmd>\\[A-Za-z]+|\\.)
-  | (?P<op><=|>=|\*\*|[-+*/^_(){}\[\],|<>!=])
-  | (?P<name>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<name>{name})
+  | (?P<op><=|>=|\*\*|[-+*/^_(){{}}\[\],|<>!=])
   | (?P<space>\s+)
-""", re.VERBOSE)
+"""
+# LaTeX: a name is letters (split into one symbol each) and '_' starts a subscript; plain: whole words
+_TOKEN = {True: re.compile(_TOKENS.format(name=r"[A-Za-z]+"), re.VERBOSE),
+          False: re.compile(_TOKENS.format(name=r"[A-Za-z_][A-Za-z0-9_]*"), re.VERBOSE)}
 
 
 class ExprError(ValueError):
@@ -80,7 +83,7 @@ class Relation:
 
 @dataclass(frozen=True)
 class Vocabulary:
-    """The names an expression may use.
+    r"""The names an expression may use.
 
     ``symbols``: canonical name -> SymPy symbol; ``aliases``: other spellings -> canonical name
     (LaTeX spellings are normalized: ``\ell_0`` is ``ell_0``, ``d_{in}`` is ``d_in``);
@@ -117,7 +120,7 @@ def _tokenize(text: str, latex: bool) -> list[_Tok]:
     out: list[_Tok] = []
     pos = 0
     while pos < len(text):
-        m = _TOKEN.match(text, pos)
+        m = _TOKEN[latex].match(text, pos)
         if m is None:
             ch = text[pos]
             if ch == "." and out and out[-1].kind in ("name", "op"):
@@ -138,7 +141,21 @@ def _tokenize(text: str, latex: bool) -> list[_Tok]:
     return out
 
 
-def _number(text: str) -> sp.Rational:
+_MAX_DIGITS = 300  # exact rationals beyond this would only cost time: float64 ends at 1e308
+_MAX_BITS = 20_000
+
+
+def _bits(constant: sp.Expr) -> int:
+    """Size of an exact constant (a non-rational constant counts as 64 bits)."""
+    if constant.is_Rational:
+        return max(1, int(constant.p).bit_length(), int(constant.q).bit_length())
+    return 64
+
+
+def _number(text: str, column: int = 0) -> sp.Rational:
+    mantissa, _, exponent = text.lower().partition("e")
+    if len(mantissa) > _MAX_DIGITS or (exponent and abs(int(exponent)) > _MAX_DIGITS):
+        raise ExprError(f"the number {text[:20]!r} is out of range", column)
     value = Fraction(text)  # a decimal literal parsed exactly (Fraction reads digits, never code)
     return sp.Rational(value.numerator, value.denominator)
 
@@ -223,6 +240,9 @@ class _Parser:
                 exponent = self.single()
             else:
                 exponent = self.unary()
+            # SymPy raises constants to numeric powers exactly: 2^(10^10) would never finish
+            if not base.free_symbols and exponent.is_Number and _bits(base) * abs(float(exponent)) > _MAX_BITS:
+                raise ExprError("a power of numbers out of range", col)
             return _made(sp.Pow(base, exponent), col)
         return base
 
@@ -258,7 +278,7 @@ class _Parser:
             self.take()
             if self.at("!"):
                 raise ExprError("'!' (factorial) is not supported", self.tok.col)
-            return _number(tok.text)
+            return _number(tok.text, tok.col)
         if tok.kind == "op" and tok.text in _OPEN:
             self.take()
             return self.group(_OPEN[tok.text])
@@ -344,7 +364,7 @@ class _Parser:
         return _made(sp.log(args[0], base) if base is not None else ctor(*args), tok.col)
 
     def subscript(self) -> str:
-        """A subscript as a normalized string: ``_0`` -> ``0``, ``_{t+1}`` -> ``t+1``, ``_{\min}`` -> ``min``."""
+        r"""A subscript as a normalized string: ``_0`` -> ``0``, ``_{t+1}`` -> ``t+1``, ``_{\min}`` -> ``min``."""
         self.take()
         if not self.at("{"):
             tok = self.take()
@@ -388,6 +408,9 @@ class _Parser:
         key = tok.text.lstrip("\\")
         if self.latex and self.at("_"):
             key += "_" + self.subscript()
+        elif key.endswith("_") and self.at("{"):  # plain d_{in}, as SymPy prints a subscripted name
+            self.take()
+            key += self.raw_until("}", "the subscript")
         if key in FUNCTIONS and not self.latex:
             return self.function(key, tok)
         if self.at("(") and any(k[0] == key for k in self.vocab.calls):
