@@ -128,7 +128,8 @@ def _tokenize(text: str, latex: bool) -> list[_Tok]:
             raise ExprError(f"unexpected character {ch!r}", pos + 1)
         kind = m.lastgroup or ""
         tok = m.group()
-        if kind == "name" and latex:  # LaTeX: a letter is a symbol; a run of letters is a product
+        if kind == "name" and latex and not text[m.end():].lstrip().startswith("("):
+            # LaTeX: a letter is a symbol, a run of letters a product; a word before '(' is a function
             out += [_Tok("name", ch, pos + 1 + i) for i, ch in enumerate(tok)]
         elif kind == "cmd" and tok in _IGNORED:
             pass
@@ -411,7 +412,7 @@ class _Parser:
         elif key.endswith("_") and self.at("{"):  # plain d_{in}, as SymPy prints a subscripted name
             self.take()
             key += self.raw_until("}", "the subscript")
-        if key in FUNCTIONS and not self.latex:
+        if key in FUNCTIONS:
             return self.function(key, tok)
         if self.at("(") and any(k[0] == key for k in self.vocab.calls):
             start = self.i
