@@ -143,13 +143,14 @@ def _checks(spec: Spec, runs_: Sequence[RunRecord], k: Mapping[str, Any]) -> lis
 
 
 def draw_curves(evidence: Mapping[str, Any], ax: Any) -> None:
-    for j, c in enumerate((evidence.get("series") or {}).get("curves") or []):
+    curves = (evidence.get("series") or {}).get("curves") or []
+    for j, c in enumerate(curves):
         color = f"C{j % 10}"
         ax.semilogy(c["t"], c["loss"], "-", color=color, lw=1, label=c["label"])
         if c.get("bound") is not None:
             ax.semilogy(c["t"], c["bound"], "--", color=color, lw=1)
     ax.set_xlabel("t")
-    ax.set_ylabel("loss (dashed: the envelope)")
+    ax.set_ylabel("loss" + (" (dashed: the claimed envelope)" if any(c.get("bound") for c in curves) else ""))
     ax.legend(fontsize=5)
 
 
