@@ -235,3 +235,16 @@ def test_the_docs_list_every_symbol_and_function():
         assert f"`{f}`" in doc, f
     assert "docs/toml.md" in (REPO / "README.md").read_text()
 
+
+
+pytest_plugins = ("pytester",)
+
+
+def test_a_toml_claim_is_a_pytest_item(pytester, monkeypatch):
+    import proofs_check.runner  # noqa: F401  (imported before the in-process session, as the plugin's tests do)
+    import proofs_check.search.pipeline  # noqa: F401
+
+    monkeypatch.setenv("PROOFS_CHECK_CLAIMS_PATH", str(EXAMPLES))
+    result = pytester.runpytest_inprocess("-p", "proofs_check.pytest_plugin", "--claims", "example2026.monotone*",
+                                          "--claims-out", str(pytester.path / "out"), "--claims-workers", "1")
+    result.assert_outcomes(passed=1)
