@@ -204,11 +204,16 @@ def test_wu_zas_restated_in_toml_agrees_with_the_builtin_claim(tmp_path):
     assert verdict.verdict == wu2019.judge_iteration_bound(builtin).verdict == "confirmed"
 
 
-def test_readme_flow_new_claim_run_report(tmp_path, monkeypatch, capsys):
+@pytest.mark.parametrize("selection", [
+    ["mine2026.*"],  # the flow on the user's claim alone, in the default run
+    pytest.param([], marks=pytest.mark.slow),  # verbatim: also runs every built-in claim
+])
+def test_readme_flow_new_claim_run_report(tmp_path, monkeypatch, capsys, selection):
     monkeypatch.chdir(tmp_path)
     assert cli.main(["new", "claim", "mybound"]) == 0
     assert (tmp_path / "mybound.toml").exists() and cli.main(["new", "claim", "mybound"]) == 2
-    assert cli.main(["run", "--claims-path", ".", "--profile", "quick", "--out", "out", "--workers", "1"]) == 0
+    assert cli.main(["run", *selection, "--claims-path", ".", "--profile", "quick", "--out", "out",
+                     "--workers", "1"]) == 0
     entry = _entry(tmp_path / "out", "mine2026.mybound")
     assert entry["verdict"] == "confirmed" and entry["level"] == "sourced"
     report = (tmp_path / "out" / "report.md").read_text()
