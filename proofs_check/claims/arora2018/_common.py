@@ -54,6 +54,11 @@ def random_weights(widths: Sequence[int], rng: np.random.Generator) -> list[np.n
     return [rng.standard_normal((widths[j + 1], widths[j])) / math.sqrt(widths[j]) for j in range(len(widths) - 1)]
 
 
+def no_bottleneck(widths: Sequence[int]) -> bool:
+    """Procedure 1 needs hidden widths >= min(d_0, d_N)."""
+    return len(widths) == 2 or min(widths[1:-1]) >= min(widths[0], widths[-1])
+
+
 def product(Ws: Sequence[np.ndarray]) -> np.ndarray:
     """W_N ... W_1."""
     return np.linalg.multi_dot(Ws[::-1]) if len(Ws) > 1 else Ws[0]

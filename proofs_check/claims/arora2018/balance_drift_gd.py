@@ -31,7 +31,7 @@ from lintheory.inits import balanced, imbalance
 from lintheory.nets import Problem, deep_linear, gradient_step, loss_and_gradients
 from proofs_check.checks import Check, Identity, Scaling
 from proofs_check.claim import Claim, Figure, Mutant, RunRecord
-from proofs_check.claims.arora2018._common import loglog_draw, pick, pooled_power_law, random_weights
+from proofs_check.claims.arora2018._common import no_bottleneck, loglog_draw, pick, pooled_power_law, random_weights
 from proofs_check.search.space import CertificateSpec, SearchSpace
 
 _ETAS = [10.0**k for k in (-4, -3.5, -3, -2.5, -2, -1.5, -1)]
@@ -108,11 +108,6 @@ def _check(ar: Any, x: Mapping[str, Any]) -> tuple[Any, Any]:
     return residual, ar.number(0)
 
 
-def _no_bottleneck(widths: list[int]) -> bool:
-    """Procedure 1 (used by the slope part) needs hidden widths >= min(d_0, d_N)."""
-    return min(widths[1:-1]) >= min(widths[0], widths[-1])
-
-
 CLAIM = Claim(
     id="arora2018.balance_drift_gd", paper="arora2018",
     source="Proof of Lemma 2 (property A', Appendix D.2): the exact one-step drift identity is derived here from eq. (14) "
@@ -125,7 +120,7 @@ CLAIM = Claim(
     figures=(Figure("drift_slope", "Imbalance after one GD step from a balanced point against eta (slope 2).",
                     loglog_draw("eta", "drift", "eta", "max_j ||D_j(1)||_F", 2.0)),),
     search=SearchSpace(
-        st.fixed_dictionaries({"widths": st.lists(st.integers(1, 6), min_size=3, max_size=6).filter(_no_bottleneck),
+        st.fixed_dictionaries({"widths": st.lists(st.integers(1, 6), min_size=3, max_size=6).filter(no_bottleneck),
                                "steps": st.integers(1, 10)}),
         lambda v: v["identity_error"]["float64"] / 1e-13, "identity residual / 1e-13 (float64)",
         budgets={"quick": 0, "standard": 30, "full": 200}),

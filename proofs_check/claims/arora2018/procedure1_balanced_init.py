@@ -29,7 +29,7 @@ from lintheory.arith import arithmetic
 from lintheory.inits import balanced, imbalance
 from proofs_check.checks import Check, Identity
 from proofs_check.claim import Claim, Mutant, RunRecord
-from proofs_check.claims.arora2018._common import pick
+from proofs_check.claims.arora2018._common import no_bottleneck, pick
 from proofs_check.search.space import SearchSpace
 
 _ARITHS = (("float64", 1e-12, "SVD, roots and N products at u = 1.1e-16 on widths <= 10"),
@@ -79,10 +79,6 @@ def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
             for name, atol, reason in _ARITHS if any(r.params["arith"] == name for r in runs)]
 
 
-def _no_bottleneck(widths: list[int]) -> bool:
-    return len(widths) == 2 or min(widths[1:-1]) >= min(widths[0], widths[-1])
-
-
 CLAIM = Claim(
     id="arora2018.procedure1_balanced_init", paper="arora2018",
     source="Procedure 1 (Sec. 3.3) and footnote 7; orthogonal insertion from Appendix E; singular values from "
@@ -94,7 +90,7 @@ CLAIM = Claim(
     mutants=(Mutant("root_1/(N+1)", "layer singular values sigma_i(A)^{1/(N+1)} instead of the N-th root",
                     {"root_shift": 1}),),
     search=SearchSpace(
-        st.fixed_dictionaries({"widths": st.lists(st.integers(1, 9), min_size=2, max_size=7).filter(_no_bottleneck),
+        st.fixed_dictionaries({"widths": st.lists(st.integers(1, 9), min_size=2, max_size=7).filter(no_bottleneck),
                                "orthogonal_insertion": st.booleans(), "arith": st.just("float64"),
                                "root_shift": st.just(0)}),
         lambda v: v["max_error"] / 1e-12, "max relative error of product, balance, singular values / 1e-12 (float64)"),

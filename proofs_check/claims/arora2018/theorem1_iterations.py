@@ -48,6 +48,7 @@ from typing import Any
 
 import numpy as np
 import sympy as sp
+from hypothesis import strategies as st
 
 from lintheory.arora import certified_margin, theorem1_constants
 from lintheory.inits import imbalance
@@ -57,6 +58,7 @@ from lintheory.symbolic import arora2018 as S
 from proofs_check.checks import Bound, Check
 from proofs_check.claim import Claim, Figure, Mutant, RunFailed, RunRecord
 from proofs_check.claims.arora2018._common import instance_label, pick, product, sampled_gd, theorem1_instance
+from proofs_check.search.space import SearchSpace
 
 
 def grid(profile: str) -> list[dict[str, Any]]:
@@ -180,6 +182,28 @@ def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
     ]
 
 
+def _score(value: Mapping[str, Any]) -> float | None:
+    """The largest observed / predicted over the checks (the search maximises it: towards where the bound binds)."""
+    if value["status"] == "over budget":
+        return None  # T beyond the run budget: the instance cannot be decided, not a violation
+    if value["status"] != "converged":
+        return math.inf
+    k = {"rate_power": 1}
+    return max(value["iterations"] / _T(value, k), value["max_imbalance"] / (2 * value["delta"]),
+               value["max_spectral_norm"] / value["spectral_bound"], _rate_ratio(value, k))
+
+
+_INSTANCES = st.one_of(
+    st.fixed_dictionaries({"instance": st.just("tangent"), "N": st.integers(2, 4), "d": st.integers(2, 4),
+                           "theta": st.floats(0.01, 0.5), "scale": st.sampled_from([0.1, 1.0, 10.0])}),
+    st.fixed_dictionaries({"instance": st.just("near_identity"), "N": st.integers(2, 4), "d": st.integers(2, 4),
+                           "init": st.sampled_from(["identity", "delta_perturbed"]), "offset": st.floats(0.01, 0.25),
+                           "imbalance_frac": st.floats(0.1, 1.0)}),
+    st.fixed_dictionaries({"instance": st.just("scalar"), "N": st.integers(2, 4),
+                           "e0": st.floats(0.5, 1.5).filter(lambda e: abs(e - 1) > 1e-3)}),
+)
+
+
 def _growth_table(k: Mapping[str, Any]) -> list[dict[str, Any]]:
     """delta, eta_max and T(eta_max) against N at c/||Phi||_F in {0.5, 0.9}, ||Phi||_F = 1, l0/eps = 1e3."""
     rows = []
@@ -240,6 +264,9 @@ CLAIM = Claim(
     symbolic=lambda: {"delta": sp.latex(S.delta_expr()), "eta_max": sp.latex(S.eta_max_expr()),
                       "T": sp.latex(S.iterations_expr()), "T_at_eta_max": sp.latex(S.iterations_at_eta_max_expr()),
                       "spectral_bound": sp.latex(S.spectral_bound_expr())},
+    search=SearchSpace(_INSTANCES.map(lambda p: {**p, "eps_rel": 0.1, "budget": 2_000_000, "C": 6144, "depth_power": 3}),
+                       _score, "max(iterations / T, imbalance / 2 delta, ||W_j|| / bound, loss / rate bound)",
+                       tolerance=1e-9, budgets={"quick": 0, "standard": 20, "full": 150}),
     figures=(Figure("theorem1_pred_vs_obs", "Theorem 1: T (bars) and observed iterations to eps (dots) at eta_max.", _draw),
              Figure("theorem1_growth", "Growth in N of T at eta_max and of 1/eta_max (||Phi||_F = 1, l(0)/eps = 1e3).",
                     _draw_growth)),
