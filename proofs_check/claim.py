@@ -1,16 +1,23 @@
 """The claim contract: what a theorem must declare to be checked by computation.
 
-A :class:`Claim` is pure data plus three module-level functions:
+A :class:`Claim` is data plus module-level functions (so that runs can be shipped to
+worker processes and Dask workers):
 
-* ``grid(profile)`` expands a profile name into the parameter sets of its runs;
-* ``run(params, seed)`` computes one run and returns JSON-able observations
-  (it may raise :class:`RunFailed` or any exception: the runner records the
-  failure and goes on);
-* ``judge(runs)`` turns the finished runs into a :class:`Verdict` with an
-  explicit tolerance and the evidence a reader needs.
+* ``grid`` — the parameter sets of the runs, per profile: a mapping
+  ``{"quick": [...], "standard": [...]}`` or a function ``grid(profile)``;
+* ``run(params, seed)`` — one run, mathematics only (calls into :mod:`lintheory`);
+  returns JSON-able observations, or raises :class:`RunFailed` (or anything: the
+  runner records the failure and goes on);
+* ``checks(runs, k)`` — the statement, as typed checks (:mod:`proofs_check.checks`)
+  of the finished runs against the statement's constants ``k``. The framework,
+  not the claim, turns checks into a :class:`Verdict`.
 
-``run`` and ``judge`` must be importable module-level functions so that runs can
-be shipped to worker processes and Dask workers.
+A claim declares its provenance ``level`` (``sourced`` | ``reconstructed`` |
+``observation``), the constants of its statement (``constants``; those the runs
+need, e.g. a step size's constant, are named in ``run_constants`` and passed to
+``run`` inside ``params``) and its :class:`Mutant` s: the same statement with a
+constant changed, which its author believes false, so that ``proofs-check mutate``
+measures whether the checks can fail.
 """
 
 from __future__ import annotations
@@ -18,16 +25,21 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from proofs_check.checks import Check
+    from proofs_check.search.space import CertificateSpec, SearchSpace
 
 Kind = Literal["identity", "bound", "scaling", "invariant", "necessity"]
-VerdictName = Literal["confirmed", "refuted", "inconclusive"]
-RunStatus = Literal["ok", "error", "diverged"]
+Level = Literal["sourced", "reconstructed", "observation"]
+VerdictName = Literal["confirmed", "refuted", "not_reproduced", "inconclusive"]
+RunStatus = Literal["ok", "error", "diverged", "timeout"]
 
 KINDS: tuple[str, ...] = ("identity", "bound", "scaling", "invariant", "necessity")
-VERDICTS: tuple[str, ...] = ("confirmed", "refuted", "inconclusive")
+LEVELS: tuple[str, ...] = ("sourced", "reconstructed", "observation")
+VERDICTS: tuple[str, ...] = ("confirmed", "refuted", "not_reproduced", "inconclusive")
 PROFILES: tuple[str, ...] = ("quick", "standard", "full")
-PAPERS: tuple[str, ...] = ("arora2018", "shin2019", "wu2019", "shamir2018", "zhang2017", "toy0000")
 
 Params = Mapping[str, Any]
 _ID = re.compile(r"^([a-z]+[0-9]{4})\.([a-z0-9_]+)$")
@@ -64,7 +76,7 @@ class RunRecord:
 
 @dataclass(frozen=True)
 class Verdict:
-    """The outcome of a claim, with the evidence it rests on.
+    """The outcome of a claim (or of one of its checks), with the evidence it rests on.
 
     ``evidence`` is JSON-able. By convention it holds ``table`` (a list of rows
     ``{"params", "predicted", "observed", "status", ...}``), optionally ``fit``
@@ -97,8 +109,54 @@ class Figure:
 
 
 @dataclass(frozen=True)
+class Paper:
+    """A paper's bibliographic record; each paper package exposes one as ``PAPER``."""
+
+    key: str
+    authors: tuple[str, ...]
+    title: str
+    venue: str
+    year: int
+    arxiv: str | None = None
+    doi: str | None = None
+    note: str = ""
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"[a-z]+[0-9]{4}", self.key):
+            raise ValueError(f"paper key must look like '<name><year>', got {self.key!r}")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "authors": list(self.authors), "title": self.title, "venue": self.venue,
+                "year": self.year, "arxiv": self.arxiv, "doi": self.doi, "note": self.note}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    """The statement with some of its constants changed, believed false by the claim's author.
+
+    ``constants`` overrides entries of ``Claim.constants``; a check with power turns
+    the verdict from confirmed into refuted or not reproduced.
+    """
+
+    name: str
+    description: str
+    constants: Mapping[str, Any]
+
+
+Grid = Callable[[str], Sequence[Params]] | Mapping[str, Sequence[Params]]
+Checks = Callable[[Sequence[RunRecord], Mapping[str, Any]], "Sequence[Check]"]
+
+
+@dataclass(frozen=True)
 class Claim:
-    """A theorem (or lemma, or necessity statement) as an executable check."""
+    """A theorem (or lemma, or necessity statement) as an executable check.
+
+    ``source`` cites the paper's theorem or equation and says what is
+    reconstructed; ``title`` is the statement in one line of words;
+    ``statement_latex`` the statement as the paper writes it.
+    ``no_mutants`` says why a claim declares no mutant (e.g. a construction that
+    must blow up cannot be falsified by changing a constant).
+    """
 
     id: str
     paper: str
@@ -106,23 +164,56 @@ class Claim:
     title: str
     statement_latex: str
     kind: Kind
-    grid: Callable[[str], Sequence[Params]]
+    grid: Grid
     run: Callable[[Params, int], Mapping[str, Any]]
-    judge: Callable[[Sequence[RunRecord]], Verdict]
+    checks: Checks | None = None
+    level: Level = "reconstructed"
+    # TRANSITION: modules not yet ported to checks() still judge themselves
+    judge: Callable[[Sequence[RunRecord]], Verdict] | None = None
+    constants: Mapping[str, Any] = field(default_factory=dict)
+    run_constants: tuple[str, ...] = ()
+    mutants: tuple[Mutant, ...] = ()
+    no_mutants: str = ""
+    tolerate_failed_runs: bool = False
     symbolic: Callable[[], Mapping[str, str]] | None = None
     figures: tuple[Figure, ...] = ()
+    search: SearchSpace | None = None
+    certificate: CertificateSpec | None = None
 
     def __post_init__(self) -> None:
         match = _ID.match(self.id)
         if match is None:
-            raise ValueError(f"claim id must look like '<paper>.<snake_case_name>', got {self.id!r}")
-        if match.group(1) != self.paper or self.paper not in PAPERS:
-            raise ValueError(f"claim {self.id!r}: paper must be its id prefix and one of {PAPERS}")
+            raise ValueError(f"claim id must look like '<paper><year>.<snake_case_name>', got {self.id!r}")
+        if match.group(1) != self.paper:
+            raise ValueError(f"claim {self.id!r}: paper must be its id prefix, got {self.paper!r}")
         if self.kind not in KINDS:
             raise ValueError(f"claim {self.id!r}: kind must be one of {KINDS}, got {self.kind!r}")
+        if (self.checks is None) == (self.judge is None):
+            raise ValueError(f"claim {self.id!r}: give checks (or, until ported, judge), not both")
+        if self.level not in LEVELS:
+            raise ValueError(f"claim {self.id!r}: level must be one of {LEVELS}, got {self.level!r}")
+        unknown = [n for n in self.run_constants if n not in self.constants]
+        if unknown:
+            raise ValueError(f"claim {self.id!r}: run_constants {unknown} are not in constants")
+        names = [m.name for m in self.mutants]
+        if len(set(names)) != len(names):
+            raise ValueError(f"claim {self.id!r}: mutant names repeat: {names}")
+        for m in self.mutants:
+            bad = sorted(set(m.constants) - set(self.constants))
+            if bad:
+                raise ValueError(f"claim {self.id!r}: mutant {m.name!r} changes unknown constants {bad}")
 
-    def runs_for(self, profile: str) -> list[dict[str, Any]]:
-        """The parameter sets of ``profile``, validated as JSON-able dicts."""
+    def runs_for(self, profile: str, constants: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The parameter sets of ``profile``, as dicts, with the ``run_constants`` added."""
         if profile not in PROFILES:
             raise ValueError(f"profile must be one of {PROFILES}, got {profile!r}")
-        return [dict(p) for p in self.grid(profile)]
+        if isinstance(self.grid, Mapping):  # a profile a claim does not list runs the standard grid
+            grid = self.grid.get(profile, self.grid.get("standard", ()))
+        else:
+            grid = self.grid(profile)
+        k = self.statement_constants(constants)
+        return [{**dict(p), **{n: k[n] for n in self.run_constants}} for p in grid]
+
+    def statement_constants(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The statement's constants, with ``overrides`` (a mutant's) applied."""
+        return {**self.constants, **(overrides or {})}

@@ -1,4 +1,4 @@
-"""The ``proofs-check`` command line: list, run, search, report, derive.
+"""The ``proofs-check`` command line: list, run, search, mutate, report, derive, new.
 
 Usage errors (unknown claim ids, globs that match nothing, bad profiles,
 unreachable schedulers, unreadable results) exit with status 2 and one line on
@@ -16,10 +16,17 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from proofs_check.claim import PAPERS, PROFILES
+from proofs_check.claim import PROFILES, VERDICTS
 
 PROG = "proofs-check"
 EXIT_REFUTED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+STRICT_LEVELS = ("refuted", "not_reproduced", "inconclusive")
+
+
+def failing(verdicts: dict[str, str], level: str) -> list[str]:
+    """Claim ids whose verdict is ``level`` or worse (refuted > not_reproduced > inconclusive)."""
+    worse = STRICT_LEVELS[: STRICT_LEVELS.index(level) + 1]
+    return [cid for cid, v in verdicts.items() if v in worse]
 
 
 class UsageError(Exception):
@@ -50,6 +57,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     from proofs_check import registry
 
+    if args.paper is not None and args.paper not in registry.papers():
+        raise UsageError(f"--paper: unknown paper {args.paper!r}; known: {', '.join(registry.papers())}")
     claims = [c for c in registry.all_claims() if args.paper is None or c.paper == args.paper]
     # sources and statements run long: wrap them so a row fits a terminal
     print(tabulate([[c.id, c.paper, c.source, c.title] for c in claims],
@@ -60,7 +69,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from proofs_check import registry, report, runner
-    from proofs_check.report.tables import counts
+    from proofs_check.report.tables import summary_line
 
     try:
         claims = registry.select(args.claims)
@@ -87,15 +96,43 @@ def cmd_run(args: argparse.Namespace) -> int:
     for warning in report.build(out, data).warnings:
         _say(f"warning: {warning}")
     refuted = [c["id"] for c in data["claims"] if c["verdict"] == "refuted"]
-    n = counts(data["claims"])
     reports = ", ".join(str(out / f) for f in ("report.md", "report.tex", "report.pdf") if (out / f).exists())
-    print(f"{len(claims)} claims: {n['confirmed']} confirmed, {n['refuted']} refuted, "
-          f"{n['inconclusive']} inconclusive ({res.computed} runs computed, {res.cached} from the cache, "
+    print(f"{summary_line(data['claims'])} ({res.computed} runs computed, {res.cached} from the cache, "
           f"{res.failed} failed)")
     if refuted:
         print("refuted: " + ", ".join(refuted))
     print(f"results: {out / 'results.json'}\nreports: {reports}")
-    return EXIT_REFUTED if args.strict and refuted else 0
+    verdicts = {c["id"]: c["verdict"] for c in data["claims"]}
+    return EXIT_REFUTED if args.strict and failing(verdicts, args.strict) else 0
+
+
+def cmd_mutate(args: argparse.Namespace) -> int:
+    from tabulate import tabulate
+
+    from proofs_check import mutate, registry, report, results, runner
+
+    claims = registry.select(args.claims)
+    out = Path(args.out or Path("reports") / args.profile)
+    workers = runner._check_args(args.profile, args.workers, args.seed)
+    try:
+        rows = mutate.mutate(claims, args.profile, out, workers=workers, seed=args.seed, fresh=args.fresh,
+                             show_progress=True)
+    except KeyboardInterrupt:
+        _say(f"interrupted; finished runs are saved in {out / 'cache.sqlite'}: rerun the same command to resume")
+        return EXIT_INTERRUPTED
+    print(tabulate([[r["claim"], r["mutant"] or "-", {True: "caught", False: "SURVIVED", None: "-"}[r["caught"]],
+                     r["verdict"] or "-", r["finding"] or (r["description"] if r["mutant"] is None else "")]
+                    for r in rows], headers=["claim", "mutant", "caught", "verdict", "note"], tablefmt="simple",
+                   disable_numparse=True, maxcolwidths=[None, None, None, None, 70]))
+    declared = [r for r in rows if r["mutant"] is not None]
+    print(f"{sum(1 for r in declared if r['caught'])} of {len(declared)} mutants caught; "
+          f"{sum(1 for r in rows if r['mutant'] is None)} claims declare none; {out / mutate.FILENAME}")
+    try:  # the report's Power column, when the folder holds a run's results
+        data = results.read(out)
+    except results.ResultsError:
+        return 0
+    report.build(out, data, pdf=not args.no_pdf)
+    return 0
 
 
 def _search_and_certify(data: dict[str, Any], claims: Sequence[Any], args: argparse.Namespace,
@@ -177,13 +214,36 @@ def cmd_derive(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    import re
+
+    from proofs_check.userclaims import template
+
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", args.name):
+        raise UsageError(f"NAME must be snake_case (letters, digits, '_'), got {args.name!r}")
+    path = Path.cwd() / f"{args.name}.{'py' if args.python else 'toml'}"
+    if path.exists() and not args.force:
+        raise UsageError(f"{path.name} exists; use --force to overwrite it")
+    path.write_text(template.render(args.name, python=args.python), encoding="utf-8")
+    print(f"wrote {path.name} (claim mine2026.{args.name}); check it with\n"
+          f"  {PROG} run --claims-path . --profile quick --out out")
+    return 0
+
+
+def _claims_path_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--claims-path", action="append", default=[], metavar="DIR",
+                   help="also load the claim files (*.py, *.toml) in DIR (repeatable); they run as code, so "
+                        "load only files you trust")
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Check theorems about deep linear networks against computation.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     ls = sub.add_parser("list", help="list the claims: id, paper, source, statement",
                         description="List the registered claims.")
-    ls.add_argument("--paper", choices=PAPERS, help="only this paper's claims")
+    ls.add_argument("--paper", metavar="P", help="only this paper's claims (e.g. arora2018)")
+    _claims_path_option(ls)
     ls.set_defaults(func=cmd_list)
 
     run = sub.add_parser("run", help="run claims and write results.json and the reports",
@@ -199,7 +259,10 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--scheduler", metavar="ADDRESS", help="run on the Dask cluster at ADDRESS (tcp://host:port)")
     run.add_argument("--seed", type=int, default=0, metavar="S", help="global seed (default: 0)")
     run.add_argument("--fresh", action="store_true", help="recompute runs found in the cache")
-    run.add_argument("--strict", action="store_true", help="exit 1 when any claim is refuted")
+    run.add_argument("--strict", nargs="?", const="refuted", choices=STRICT_LEVELS, metavar="LEVEL",
+                     help="exit 1 when a claim's verdict is LEVEL or worse: 'refuted' (the default when "
+                          "LEVEL is omitted), 'not_reproduced' (also a failed reconstruction) or "
+                          "'inconclusive' (anything but confirmed)")
     run.add_argument("--no-search", action="store_true",
                      help="skip the counterexample searches (run by default at the profile's budget; "
                           "saved searches in DIR/search/ are kept either way)")
@@ -209,6 +272,7 @@ def parser() -> argparse.ArgumentParser:
                      help="certify the claims' instances in Arb ball arithmetic where a claim declares how")
     run.add_argument("--certify-prec", type=_positive_int, metavar="BITS",
                      help="Arb precision of --certify (default: each claim's, usually 200)")
+    _claims_path_option(run)
     run.set_defaults(func=cmd_run)
 
     from proofs_check.search.cli import add_arguments as add_search_arguments
@@ -219,7 +283,24 @@ def parser() -> argparse.ArgumentParser:
                                       "score and the command that reruns it; save it in DIR/search/ and "
                                       "DIR/results.json. Deterministic for a seed and budget; resumable.")
     add_search_arguments(srch)
+    _claims_path_option(srch)
     srch.set_defaults(func=cmd_search)
+
+    mut = sub.add_parser("mutate", help="run each claim against its mutants (is each check able to fail?)",
+                         description="Judge each claim under its own statement and under each of its declared "
+                                     "mutants (a constant scaled, an exponent changed, an inequality tightened); "
+                                     "write DIR/mutants.json and print which mutants the checks catch. A survivor "
+                                     "is a finding: a weak check, or a bound that could be tightened.")
+    mut.add_argument("claims", nargs="*", metavar="IDS_OR_GLOBS", help="claim ids or globs (default: all)")
+    mut.add_argument("--profile", choices=PROFILES, default="quick", help="parameter grids to run (default: quick)")
+    mut.add_argument("--out", metavar="DIR", help="output folder (default: reports/<profile>)")
+    mut.add_argument("--workers", type=_positive_int, metavar="N",
+                     help="local worker processes (default: the machine's cores)")
+    mut.add_argument("--seed", type=int, default=0, metavar="S", help="global seed (default: 0)")
+    mut.add_argument("--fresh", action="store_true", help="recompute runs found in the cache")
+    mut.add_argument("--no-pdf", action="store_true", help="do not recompile report.pdf")
+    _claims_path_option(mut)
+    mut.set_defaults(func=cmd_mutate)
 
     rep = sub.add_parser("report", help="rebuild the reports from DIR/results.json without rerunning",
                          description="Rebuild report.md, report.tex, report.pdf and figures/ from DIR/results.json.")
@@ -232,16 +313,31 @@ def parser() -> argparse.ArgumentParser:
     der.add_argument("name", nargs="?", metavar="NAME",
                      help="a derivation ('<paper>.<name>' or '<name>') or a paper's module (default: all)")
     der.set_defaults(func=cmd_derive)
+
+    new = sub.add_parser("new", help="write a runnable template of your own claim (new claim NAME)",
+                         description="Write NAME.toml (or NAME.py with --python) into the current folder: a "
+                                     "commented claim that runs as it is, to edit into your own theorem.")
+    new.add_argument("what", choices=["claim"], help="what to create")
+    new.add_argument("name", metavar="NAME", help="snake_case name; the claim id is mine2026.NAME")
+    new.add_argument("--python", action="store_true", help="write the Python variant NAME.py")
+    new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    new.set_defaults(func=cmd_new)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from proofs_check.registry import ClaimModuleError
+    from proofs_check.registry import ClaimModuleError, UnknownClaimError
 
     args = parser().parse_args(argv)
     try:
+        from proofs_check.plugins import add_claim_paths
+
+        try:
+            add_claim_paths(getattr(args, "claims_path", []))
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
         return args.func(args)
-    except (UsageError, ClaimModuleError) as exc:
+    except (UsageError, ClaimModuleError, UnknownClaimError) as exc:
         print(f"{PROG} {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except BrokenPipeError:  # output piped into e.g. `head`, which stopped reading

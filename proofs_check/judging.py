@@ -99,7 +99,7 @@ def _fmt(x: Any) -> str:
     return f"{x:.6g}" if isinstance(x, float) else str(x)
 
 
-def _params_text(params: Mapping[str, Any]) -> str:
+def params_text(params: Mapping[str, Any]) -> str:
     return "{" + ", ".join(f"{k}={_fmt(v)}" for k, v in params.items()) + "}"
 
 
@@ -124,7 +124,7 @@ def missing_runs_inconclusive(
         summary = "no runs to judge: the profile's grid is empty"
     else:
         first = failed[0]
-        summary = (f"{len(failed)} of {len(runs)} runs did not finish (first: {_params_text(first['params'])}: "
+        summary = (f"{len(failed)} of {len(runs)} runs did not finish (first: {params_text(first['params'])}: "
                    f"{first['status']}: {first['error']}); the claim is decided once they do")
     return Verdict("inconclusive", summary, predicted, observed, tolerance, arithmetic,
                    jsonable({**(evidence or {}), "failed": failed}))
@@ -169,7 +169,7 @@ def slack_table_rows(
     return rows
 
 
-def _tolerance_text(rule: str, reason: str | None) -> str:
+def tolerance_text(rule: str, reason: str | None) -> str:
     return f"{rule} ({reason})" if reason else rule
 
 
@@ -180,7 +180,7 @@ def _rowwise_verdict(rows: Sequence[Row], n_decided: int, violations: Sequence[R
         worst = violations[0]
         return replace(template, verdict="refuted",
                        summary=f"violated in {len(violations)} of {len(rows)} instances; worst "
-                               f"{_params_text(worst['params'])}: {describe(worst)}")
+                               f"{params_text(worst['params'])}: {describe(worst)}")
     if not rows or n_decided < len(rows):
         summary = (f"{len(rows) - n_decided} of {len(rows)} instances are NaN; no violation among the rest"
                    if rows else "no finished instance to compare")
@@ -196,8 +196,10 @@ def bound_verdict(
     """Verdict of a bound ``observed <= predicted`` (``sense="upper"``) or ``>=`` (``"lower"``).
 
     Row ``i`` violates an upper bound when
-    ``observed_i > predicted_i + rtol * |predicted_i| + atol`` (a lower bound
-    mirrors it; an infinite observation against a finite bound counts).
+    ``observed_i > predicted_i + rtol * |predicted_i| + atol + allowed_i`` (a lower
+    bound mirrors it; an infinite observation against a finite bound counts), where
+    ``allowed_i`` is the row's own ``"allowed"`` (a round-off allowance that depends on
+    the instance, computed by the run; 0 when absent).
     Refuted if any row violates (the worst one is named); inconclusive if no
     row violates but some row is NaN (or infinite on both sides) or there are
     no rows; confirmed otherwise. The evidence reports the slack range
@@ -208,8 +210,9 @@ def bound_verdict(
     if not (rtol >= 0 and atol >= 0):
         raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol!r}, atol={atol!r}")
     op = "<=" if sense == "upper" else ">="
-    tolerance = _tolerance_text(
-        f"observed {op} predicted {'+' if sense == 'upper' else '-'} ({rtol:g}*|predicted| + {atol:g})", reason)
+    own = " + the row's allowed" if any(r.get("allowed") for r in rows) else ""
+    tolerance = tolerance_text(
+        f"observed {op} predicted {'+' if sense == 'upper' else '-'} ({rtol:g}*|predicted| + {atol:g}{own})", reason)
     sign = 1.0 if sense == "upper" else -1.0
 
     def decidable(row: Row) -> bool:  # an infinite observation against a finite bound is decided
@@ -218,7 +221,7 @@ def bound_verdict(
 
     def excess(row: Row) -> float:
         p, o = row["predicted"], row["observed"]
-        allowed = atol + (rtol * abs(p) if rtol and math.isfinite(p) else 0.0)
+        allowed = atol + (rtol * abs(p) if rtol and math.isfinite(p) else 0.0) + _number(row.get("allowed") or 0.0)
         return sign * (o - p) - allowed
 
     decided = [r for r in rows if decidable(r)]
@@ -242,20 +245,22 @@ def identity_verdict(
     """Verdict of an identity or invariant: each row's error within ``atol + rtol*|predicted|``.
 
     A row's error is ``row["error"]`` when present (e.g. a max-norm of a matrix
-    difference computed in ``run``), else ``|observed - predicted|``; the
-    computed error is written back into the row. Refuted by the row with the
+    difference computed in ``run``), else ``|observed - predicted|``; a row's own
+    ``"allowed"`` (an instance-dependent round-off allowance) adds to the tolerance.
+    The computed error and the total allowance are written back into the row. Refuted by the row with the
     largest excess (an infinite error counts), inconclusive when an error is
     NaN (or the prediction is not finite) and nothing violates, confirmed
     otherwise.
     """
     if not (rtol >= 0 and atol >= 0):
         raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol!r}, atol={atol!r}")
-    tolerance = _tolerance_text(f"|observed - predicted| <= {atol:g} + {rtol:g}*|predicted|", reason)
+    own = " + the row's allowed" if any(r.get("allowed") for r in rows) else ""
+    tolerance = tolerance_text(f"|observed - predicted| <= {atol:g} + {rtol:g}*|predicted|{own}", reason)
     table = []
     for row in rows:
         p = _number(row.get("predicted", 0.0))
         err = _number(row["error"]) if "error" in row else abs(_number(row["observed"]) - p)
-        allowed = atol + rtol * abs(p) if math.isfinite(p) else math.nan
+        allowed = atol + rtol * abs(p) + _number(row.get("allowed") or 0.0) if math.isfinite(p) else math.nan
         table.append({**row, "error": err, "allowed": allowed})
     decided = [r for r in table if not math.isnan(r["error"]) and math.isfinite(r["allowed"])]
     violations = sorted((r for r in decided if r["error"] > r["allowed"]),
@@ -299,7 +304,7 @@ def scaling_verdict(
     name, value = _estimate(fit)
     lo, hi = (float(c) for c in fit.ci95)
     rel = {"equal": "=", "at_most": "<=", "at_least": ">="}[sense]
-    tolerance = _tolerance_text(f"{name} {rel} {expected:g} up to {tol:g} beyond its 95% interval"
+    tolerance = tolerance_text(f"{name} {rel} {expected:g} up to {tol:g} beyond its 95% interval"
                                 + (f", interval width <= {max_ci_width:g}" if max_ci_width is not None else ""),
                                 reason)
     ev = jsonable({**(evidence or {}), "fit": {**fit.as_dict(), "expected": expected, "sense": sense}})
@@ -325,7 +330,7 @@ def scaling_verdict(
     return Verdict(verdict, f"{fitted}: {why}", predicted, observed, tolerance, arithmetic, ev)
 
 
-_SEVERITY = {"confirmed": 0, "inconclusive": 1, "refuted": 2}
+_SEVERITY = {"confirmed": 0, "inconclusive": 1, "not_reproduced": 2, "refuted": 3}
 
 
 def combine(parts: Sequence[tuple[str, Verdict]], evidence: Mapping[str, Any]) -> Verdict:

@@ -6,13 +6,14 @@ package is installed. Each selected claim becomes one test item (marked ``claim`
 * passes when the claim is ``confirmed``;
 * fails when it is ``refuted``, with the summary and the violating instances (and the
   command that reruns a search counterexample) in the failure message;
-* is reported as xfail (``--claims-inconclusive skip``: skipped) with the reason when it
-  is ``inconclusive``.
+* is reported as xfail, with the evidence as the reason, when it is ``not_reproduced`` (a
+  reconstruction's prediction failed, which is not a refutation of the paper) or
+  ``inconclusive`` (``--claims-inconclusive skip``: skipped).
 
 The claims of the session are run together, once, by the sweep runner (process pool,
 run cache in ``--claims-out``, by default pytest's cache folder, so a second session
 reuses finished runs); ``-k`` and ``-m`` select among the items as usual. Claims outside
-the package come from ``$PROOFS_CHECK_CLAIM_MODULES``.
+the package come from the plug-in routes of :mod:`proofs_check.plugins`.
 """
 
 from __future__ import annotations
@@ -122,8 +123,8 @@ class ClaimItem(pytest.Item):
             return
         if verdict == "refuted":
             pytest.fail(failure_message(entry), pytrace=False)
-        reason = f"{self.claim.id} inconclusive: {entry['summary']}"
-        if self.config.getoption("claims_inconclusive") == "skip":
+        reason = f"{self.claim.id} {verdict.replace('_', ' ')} ({entry.get('level', '?')}): {entry['summary']}"
+        if verdict == "inconclusive" and self.config.getoption("claims_inconclusive") == "skip":
             pytest.skip(reason)
         pytest.xfail(reason)
 

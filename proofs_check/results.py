@@ -1,4 +1,9 @@
-"""``results.json``: the contract between a run and its reports (schema ``proofs_check.results/1``)."""
+"""``results.json``: the contract between a run and its reports (schema ``proofs_check.results/2``).
+
+Schema 2 adds each claim's provenance ``level`` (``sourced`` | ``reconstructed`` |
+``observation``), its judged ``checks``, the verdict ``not_reproduced`` and a top-level
+``bibliography``. Schema 1 files are still read (their claims have no level).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,8 @@ from typing import Any
 
 from proofs_check.report import atomic
 
-SCHEMA = "proofs_check.results/1"
+SCHEMA = "proofs_check.results/2"
+READABLE = ("proofs_check.results/1", SCHEMA)
 FILENAME = "results.json"
 
 
@@ -50,6 +56,6 @@ def read(out_dir: str | Path) -> dict[str, Any]:
         raise ResultsError(f"no {FILENAME} in {str(out_dir)!r} (run 'proofs-check run --out DIR' first)") from None
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ResultsError(f"cannot read {path}: {exc}") from None
-    if not isinstance(data, dict) or data.get("schema") != SCHEMA or not isinstance(data.get("claims"), list):
-        raise ResultsError(f"{path} is not a {SCHEMA} results file")
+    if not isinstance(data, dict) or data.get("schema") not in READABLE or not isinstance(data.get("claims"), list):
+        raise ResultsError(f"{path} is not a results file of schema {' or '.join(READABLE)}")
     return data

@@ -31,15 +31,18 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from proofs_check import checks as checks_mod
 from proofs_check import progress as progress_mod
 from proofs_check import provenance, results
 from proofs_check.cache import FILENAME as CACHE_FILENAME
 from proofs_check.cache import RunCache
+from proofs_check.checks import Part
 from proofs_check.claim import PROFILES, Claim, RunRecord, Verdict
+from proofs_check.figures_default import figures_of
 from proofs_check.judging import failures, jsonable
 from proofs_check.worker import describe_exception, execute, init_worker
 
-__all__ = ["Results", "SchedulerUnreachable", "judge_claim", "params_key", "run_claims", "run_seed"]
+__all__ = ["Job", "Results", "SchedulerUnreachable", "evaluate", "judge_claim", "params_key", "run_claims", "run_seed"]
 
 MAX_FAILURES_LISTED = 20
 _CRASHED = "the worker process died while computing this run (killed, out of memory, or a crash in native code)"
@@ -51,6 +54,7 @@ class SchedulerUnreachable(ConnectionError):
 
 @dataclass(frozen=True)
 class _Task:
+    job: str  # the claim id, or "<claim id>#<mutant>" when a mutant's statement is run
     claim_id: str
     index: int
     params: dict[str, Any]
@@ -98,10 +102,12 @@ def run_seed(seed: int, claim_id: str, key: str) -> int:
     return int.from_bytes(digest[:4], "big")
 
 
-def _plan(claim: Claim, profile: str, seed: int) -> tuple[list[_Task], list[str]]:
-    """The runs of ``claim`` in ``profile``, or no runs and a note saying why not."""
+def _plan(job: str, claim: Claim, profile: str, seed: int, constants: Mapping[str, Any] | None = None
+          ) -> tuple[list[_Task], list[str]]:
+    """The runs of ``claim`` in ``profile`` (under the statement ``constants``), or no runs and a
+    note saying why not."""
     try:
-        grid = claim.runs_for(profile)
+        grid = claim.runs_for(profile, constants)
         version = provenance.code_version(claim.run)
         keys = [params_key(p) for p in grid]
     except Exception as exc:  # a broken claim is reported on, not allowed to stop the others
@@ -110,7 +116,7 @@ def _plan(claim: Claim, profile: str, seed: int) -> tuple[list[_Task], list[str]
     if repeated:
         return [], [f"the {profile!r} grid repeats the parameter set {repeated[0]}; add a repetition "
                     "parameter (e.g. 'rep') to repeat a run"]
-    return [_Task(claim.id, i, p, k, run_seed(seed, claim.id, k), version, claim.run)
+    return [_Task(job, claim.id, i, p, k, run_seed(seed, claim.id, k), version, claim.run)
             for i, (p, k) in enumerate(zip(grid, keys, strict=True))], []
 
 
@@ -217,30 +223,28 @@ def _run_dask(client: Any, tasks: Sequence[_Task], on_done: Callable[[_Task, dic
         client.cancel(list(futures))
 
 
-def _verdict(claim: Claim, records: Sequence[RunRecord], notes: list[str]) -> tuple[Verdict, dict[str, Any]]:
+def _verdict(claim: Claim, records: Sequence[RunRecord], notes: list[str], constants: Mapping[str, Any] | None
+             ) -> tuple[Verdict, list[Part]]:
     if notes and not records:
-        return Verdict("inconclusive", notes[0], "(no runs)", "(no runs)", "(none)", "(none)"), {}
+        return Verdict("inconclusive", notes[0], "(no runs)", "(no runs)", "(none)", "(none)"), []
     try:
-        verdict = claim.judge(records)
-        if not isinstance(verdict, Verdict):
-            raise TypeError(f"judge() must return a Verdict, got {type(verdict).__name__}")
-        return verdict, jsonable(verdict.evidence)
+        return checks_mod.judge(claim, records, constants)
     except Exception as exc:  # the runs stay valid (and cached); only the judging failed
-        problem = f"judge() failed: {describe_exception(exc)}"
+        problem = f"checks() failed: {describe_exception(exc)}"
         notes.append(problem)
         return Verdict("inconclusive", f"{problem}; its {len(records)} finished runs are cached",
-                       "(judge failed)", "(judge failed)", "(none)", "(unknown)"), {}
+                       "(checks failed)", "(checks failed)", "(none)", "(unknown)"), []
 
 
 def judge_claim(claim: Claim, records: Sequence[RunRecord], *, code_version: str = "",
-                notes: Iterable[str] = ()) -> dict[str, Any]:
+                notes: Iterable[str] = (), constants: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """The ``results.json`` entry of ``claim`` judged on ``records`` (in grid order).
 
-    ``claim.judge`` raising (or returning something else than a Verdict) makes
+    ``claim.checks`` raising (or returning something else than checks) makes
     the claim inconclusive with the error in its summary; the runs are kept.
     """
     notes = list(notes)
-    verdict, evidence = _verdict(claim, records, notes)
+    verdict, parts = _verdict(claim, records, notes, constants)
     symbolic: dict[str, str] = {}
     if claim.symbolic is not None:
         try:
@@ -250,13 +254,13 @@ def judge_claim(claim: Claim, records: Sequence[RunRecord], *, code_version: str
     failed = failures(records)
     return {
         "id": claim.id, "paper": claim.paper, "source": claim.source, "title": claim.title,
-        "statement_latex": claim.statement_latex, "kind": claim.kind,
+        "statement_latex": claim.statement_latex, "kind": claim.kind, "level": claim.level,
         "verdict": verdict.verdict, "summary": verdict.summary, "predicted": verdict.predicted,
         "observed": verdict.observed, "tolerance": verdict.tolerance, "arithmetic": verdict.arithmetic,
-        "evidence": evidence,
+        "checks": [p.as_dict() for p in parts], "evidence": jsonable(verdict.evidence),
         "runs": len(records), "failed_runs": len(failed), "failures": failed[:MAX_FAILURES_LISTED],
         "seconds": sum(r.seconds for r in records), "code_version": code_version,
-        "symbolic": symbolic, "figures": [{"name": f.name, "caption": f.caption} for f in claim.figures],
+        "symbolic": symbolic, "figures": [{"name": f.name, "caption": f.caption} for f in figures_of(claim)],
         "notes": notes,
     }
 
@@ -293,34 +297,83 @@ def _check_args(profile: str, workers: int | None, seed: int) -> int:
 def _sweep(plans: Mapping[str, tuple[list[_Task], list[str]]], cache: RunCache, *, fresh: bool,
            compute: Callable[[Sequence[_Task], Callable[[_Task, dict[str, Any]], None]], None],
            show_progress: bool) -> tuple[dict[tuple[str, int], RunRecord], int]:
-    """Records of every planned run, from the cache or computed (and committed as each arrives)."""
+    """Records of every planned run, from the cache or computed (and committed as each arrives).
+
+    Jobs that plan the same run (a mutant whose constants do not reach the runs) share it:
+    it is computed once.
+    """
     records: dict[tuple[str, int], RunRecord] = {}
-    todo: list[_Task] = []
+    todo: dict[tuple[str, str, int], list[_Task]] = {}
     for tasks, _ in plans.values():
         hits = {} if fresh or not tasks else cache.finished(tasks[0].claim_id, tasks[0].version)
         for task in tasks:
             hit = hits.get((task.key, task.seed))
             if hit is None:
-                todo.append(task)
+                todo.setdefault((task.claim_id, task.key, task.seed), []).append(task)
             else:
-                records[task.claim_id, task.index] = RunRecord(task.claim_id, task.params, task.seed, "ok",
-                                                                hit["value"], None, hit["seconds"])
+                records[task.job, task.index] = RunRecord(task.claim_id, task.params, task.seed, "ok",
+                                                          hit["value"], None, hit["seconds"])
     cached = len(records)
     bar = progress_mod.make(show_progress)
 
     def on_done(task: _Task, out: dict[str, Any]) -> None:
         cache.store(task.claim_id, task.key, task.seed, task.version, status=out["status"], value=out["value"],
                     error=out["error"], seconds=out["seconds"])
-        records[task.claim_id, task.index] = RunRecord(task.claim_id, task.params, task.seed, out["status"],
-                                                        out["value"], out["error"], out["seconds"])
+        for same in todo[task.claim_id, task.key, task.seed]:
+            records[same.job, same.index] = RunRecord(task.claim_id, task.params, task.seed, out["status"],
+                                                      out["value"], out["error"], out["seconds"])
         bar.advance(task.label, out["status"], out["error"])
 
     bar.start(cached + len(todo), cached)
     try:
-        compute(_longest_first(todo, cache), on_done)
+        compute(_longest_first([group[0] for group in todo.values()], cache), on_done)
     finally:
         bar.close()
     return records, cached
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claim to run and judge, under its own statement or a mutant's constants."""
+
+    name: str
+    claim: Claim
+    constants: Mapping[str, Any] | None = None
+
+
+def evaluate(jobs: Sequence[Job], profile: str, cache_path: Path, *, workers: int, seed: int,
+             scheduler: str | None, fresh: bool, show_progress: bool, connect_timeout: float
+             ) -> tuple[dict[str, dict[str, Any]], dict[tuple[str, int], RunRecord], int]:
+    """Run and judge ``jobs``: their ``results.json`` entries by job name, the records, the cache hits."""
+    client = _connect(scheduler, connect_timeout) if scheduler else None
+    plans = {j.name: _plan(j.name, j.claim, profile, seed, j.constants) for j in jobs}
+    try:
+        def compute(tasks: Sequence[_Task], on_done: Callable[[_Task, dict[str, Any]], None]) -> None:
+            if client is not None:
+                _run_dask(client, tasks, on_done)
+            else:
+                _run_local(tasks, workers, on_done)
+
+        with RunCache(cache_path) as cache:
+            records, cached = _sweep(plans, cache, fresh=fresh, compute=compute, show_progress=show_progress)
+    finally:
+        if client is not None:
+            client.close()
+    entries = {}
+    for job in jobs:
+        tasks, notes = plans[job.name]
+        entries[job.name] = judge_claim(job.claim, [records[t.job, t.index] for t in tasks],
+                                        code_version=tasks[0].version if tasks else "", notes=notes,
+                                        constants=job.constants)
+    return entries, records, cached
+
+
+def bibliography(claims: Sequence[Claim]) -> list[dict[str, Any]]:
+    """The records of the papers the claims come from (those the registry knows), by key."""
+    from proofs_check import registry
+
+    found = {c.paper: registry.paper_of(c) for c in sorted(claims, key=lambda c: c.id)}
+    return [found[key].as_dict() for key in sorted(found) if found[key] is not None]
 
 
 def run_claims(claims: Sequence[Claim], profile: str, out_dir: str | Path, *, workers: int | None = None,
@@ -336,27 +389,12 @@ def run_claims(claims: Sequence[Claim], profile: str, out_dir: str | Path, *, wo
     workers = _check_args(profile, workers, seed)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    client = _connect(scheduler, connect_timeout) if scheduler else None
     started, t0 = _now(), time.perf_counter()
     claims = sorted(claims, key=lambda c: c.id)
-    plans = {c.id: _plan(c, profile, seed) for c in claims}
-    try:
-        def compute(tasks: Sequence[_Task], on_done: Callable[[_Task, dict[str, Any]], None]) -> None:
-            if client is not None:
-                _run_dask(client, tasks, on_done)
-            else:
-                _run_local(tasks, workers, on_done)
-
-        with RunCache(out_dir / CACHE_FILENAME) as cache:
-            records, cached = _sweep(plans, cache, fresh=fresh, compute=compute, show_progress=show_progress)
-    finally:
-        if client is not None:
-            client.close()
-    entries = []
-    for claim in claims:
-        tasks, notes = plans[claim.id]
-        entries.append(judge_claim(claim, [records[t.claim_id, t.index] for t in tasks],
-                                   code_version=tasks[0].version if tasks else "", notes=notes))
+    by_job, records, cached = evaluate([Job(c.id, c) for c in claims], profile, out_dir / CACHE_FILENAME,
+                                       workers=workers, seed=seed, scheduler=scheduler, fresh=fresh,
+                                       show_progress=show_progress, connect_timeout=connect_timeout)
+    entries = [by_job[c.id] for c in claims]
     n_failed = sum(1 for r in records.values() if not r.ok)
     data = {
         "schema": results.SCHEMA,
@@ -367,6 +405,7 @@ def run_claims(claims: Sequence[Claim], profile: str, out_dir: str | Path, *, wo
             "started": started, "finished": _now(), "wall_seconds": time.perf_counter() - t0,
             "runs": {"total": len(records), "computed": len(records) - cached, "cached": cached, "failed": n_failed},
         },
+        "bibliography": bibliography(claims),
         "claims": entries,
     }
     results.write(out_dir, data)
@@ -374,6 +413,6 @@ def run_claims(claims: Sequence[Claim], profile: str, out_dir: str | Path, *, wo
     if reports:
         from proofs_check import report
 
-        figures = {c.id: c.figures for c in claims}
+        figures = {c.id: figures_of(c) for c in claims}
         warnings = report.build(out_dir, data, lambda cid: figures.get(cid, ()), pdf=pdf).warnings
     return Results(data, out_dir, len(records) - cached, cached, n_failed, warnings)

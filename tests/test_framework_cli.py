@@ -43,7 +43,7 @@ def _closed_port() -> int:
         (["run", "--workers", "two"], "positive integer"),
         (["run", "--seed", "1.5"], "invalid int value"),
         (["run", "--bogus"], "unrecognized arguments"),
-        (["list", "--paper", "nobody2020"], "invalid choice"),
+        (["list", "--paper", "nobody2020"], "unknown paper"),
         (["report", "/nonexistent/dir"], "no results.json"),
         (["derive", "no_such_derivation"], "unknown derivation"),
         (["frobnicate"], "invalid choice"),
@@ -67,7 +67,7 @@ def test_unreachable_scheduler_exits_2_before_any_work(capsys, tmp_path):
 def test_malformed_results_file_exits_2(capsys, tmp_path):
     (tmp_path / "results.json").write_text('{"schema": "something/9", "claims": []}')
     assert _exit_code(["report", str(tmp_path)]) == 2
-    assert "is not a proofs_check.results/1 results file" in capsys.readouterr().err
+    assert "is not a results file of schema" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command", [[], ["list"], ["run"], ["report"], ["derive"]])
@@ -81,7 +81,7 @@ def test_strict_exits_1_only_when_a_claim_is_refuted(capsys, tmp_path):
     assert _exit_code(refuted) == 0
     assert _exit_code([*refuted, "--strict"]) == 1
     out = capsys.readouterr().out
-    assert "refuted: toy0000.triangular_identity" in out and "1 claims: 0 confirmed, 1 refuted" in out
+    assert "refuted: toy0000.triangular_identity" in out and "1 claims: 0 confirmed, 1 refuted (1 sourced)" in out
     assert _exit_code(["run", "toy0000.sample_*", "--out", str(tmp_path), "--workers", "1", "--strict"]) == 0
 
 

@@ -27,7 +27,7 @@ def test_known_verdicts_reach_results_and_every_report(tmp_path, monkeypatch):
     assert res.warnings == ()  # figures drawn and report.pdf compiled by pdflatex
     on_disk = json.loads((tmp_path / "results.json").read_text())
     assert on_disk == json.loads(results.dumps(res.data))
-    assert on_disk["schema"] == "proofs_check.results/1" and on_disk["provenance"]["profile"] == "quick"
+    assert on_disk["schema"] == "proofs_check.results/2" and on_disk["provenance"]["profile"] == "quick"
     bound = next(c for c in on_disk["claims"] if c["id"] == "toy0000.sample_mean_bound")
     assert 0 < bound["evidence"]["slack"]["max"] <= 1 and bound["runs"] == 3
     assert bound["symbolic"] == {"bound": "1"} and bound["figures"][0]["name"] == "means"
@@ -37,7 +37,7 @@ def test_known_verdicts_reach_results_and_every_report(tmp_path, monkeypatch):
     md = (tmp_path / "report.md").read_text()
     summary = md.split("## Provenance")[0]  # the summary table comes first
     for claim_id, verdict in KNOWN.items():
-        assert any(claim_id in line and f"**{verdict}**" in line for line in summary.splitlines())
+        assert any(claim_id in line and f"**{verdict} (sourced)**" in line for line in summary.splitlines())
         assert f"## {claim_id}:" in md
     assert "git_commit" in md and "Slack (observed / predicted)" in md and "figures/" in md
     tex = (tmp_path / "report.tex").read_text()
@@ -60,7 +60,10 @@ def test_known_verdicts_reach_results_and_every_report(tmp_path, monkeypatch):
     built = report.build(tmp_path, on_disk, lambda cid: (), pdf=False)
     assert built.warnings == () and (tmp_path / "report.md").read_text() == md
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == [
-        "my-notes.txt", "toy0000-sample-mean-bound-means.pdf", "toy0000-sample-mean-bound-means.png"]
+        "my-notes.txt", "toy0000-noisy-power-law-predicted-observed.pdf",
+        "toy0000-noisy-power-law-predicted-observed.png", "toy0000-sample-mean-bound-means.pdf",
+        "toy0000-sample-mean-bound-means.png", "toy0000-triangular-identity-predicted-observed.pdf",
+        "toy0000-triangular-identity-predicted-observed.png"]
 
 
 def test_failing_runs_are_recorded_and_never_stop_the_sweep(tmp_path):
@@ -73,7 +76,7 @@ def test_failing_runs_are_recorded_and_never_stop_the_sweep(tmp_path):
     assert errors["raise"][0] == "error" and "ZeroDivisionError" in errors["raise"][1]
     assert errors["diverge"][0] == "diverged"
     assert "worker process died" in errors["crash"][1]
-    assert "judge() failed: KeyError" in entry["toy0000.judge_raises"]["summary"]
+    assert "checks() failed: KeyError" in entry["toy0000.judge_raises"]["summary"]
     assert entry["toy0000.judge_raises"]["verdict"] == "inconclusive"
     assert "grid is broken" in entry["toy0000.bad_grid"]["summary"]
     assert entry["toy0000.sample_mean_bound"]["verdict"] == "confirmed"

@@ -33,11 +33,24 @@ class Built:
 
 def _registered_figures(claim_id: str) -> Sequence[Figure]:
     from proofs_check import registry
+    from proofs_check.figures_default import figures_of
 
     try:
-        return registry.get(claim_id).figures
+        return figures_of(registry.get(claim_id))
     except registry.UnknownClaimError:
         return ()
+
+
+def with_power(data: Mapping[str, Any], out_dir: Path) -> Mapping[str, Any]:
+    """``data`` with each claim's ``power`` from ``out_dir/mutants.json`` (``proofs-check mutate``), if any."""
+    from proofs_check import mutate
+
+    rows = mutate.read(out_dir)
+    if rows is None:
+        return data
+    power = mutate.power_of(rows)
+    return {**data, "claims": [{**c, "power": power[c["id"]]} if c.get("id") in power else c
+                               for c in data["claims"]]}
 
 
 def compile_pdf(tex_path: Path, runs: int = 2, timeout: float = 180.0) -> str | None:
@@ -81,6 +94,7 @@ def build(out_dir: str | Path, data: Mapping[str, Any], figures_for: FigureSourc
     """
     out_dir = Path(out_dir)
     figures_for = figures_for or _registered_figures
+    data = with_power(data, out_dir)
     warnings: list[str] = []
     drawn: dict[str, list[figures.Drawn]] = {}
     for claim in data["claims"]:

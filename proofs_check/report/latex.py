@@ -13,8 +13,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from proofs_check.report.figures import Drawn
-from proofs_check.report.tables import (FAILURE_HEADERS, counts, evidence_table, failure_rows, verdict_rows,
-                                        is_display_math, one_line, provenance_rows)
+from proofs_check.report.tables import (FAILURE_HEADERS, evidence_table, failure_rows, is_display_math, one_line,
+                                        provenance_rows, summary_line, verdict_label, verdict_rows)
 from proofs_check.search.results import certification_cell, search_cell
 
 _ESCAPES = {
@@ -92,7 +92,7 @@ _PREAMBLE = r"""\documentclass[10pt]{article}
 def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn]) -> list[str]:
     heading = rf"\texorpdfstring{{{_tt(claim['id'])}}}{{{escape(claim['id'])}}}: {escape(claim.get('title', ''))}"
     out = [rf"\section{{{heading}}}",
-           rf"\textbf{{{escape(claim['verdict'].upper())}}} --- {escape(claim['summary'])}", "",
+           rf"\textbf{{{escape(verdict_label(claim).upper())}}} --- {escape(claim['summary'])}", "",
            rf"\noindent Paper \texttt{{{escape(claim['paper'])}}}, {escape(claim['source'])}; kind: "
            rf"{escape(claim['kind'])}; {claim['runs']} runs ({claim['failed_runs']} failed), "
            rf"{claim['seconds']:.1f}\,s.", ""]
@@ -131,17 +131,15 @@ def render(data: Mapping[str, Any], drawn: Mapping[str, Sequence[Drawn]]) -> str
     """The LaTeX report of a results document; ``drawn`` maps claim ids to their figures."""
     claims = sorted(data["claims"], key=lambda c: c["id"])
     prov = data.get("provenance", {})
-    n = counts(claims)
     out = [_PREAMBLE, rf"\title{{proofs-check report ({escape(prov.get('profile', '?'))} profile)}}",
            rf"\date{{{escape(prov.get('finished', ''))}}}", r"\begin{document}", r"\maketitle", "",
-           rf"\noindent\textbf{{{len(claims)} claims:}} {n['confirmed']} confirmed, {n['refuted']} refuted, "
-           rf"{n['inconclusive']} inconclusive.", "",
+           rf"\noindent\textbf{{{escape(summary_line(claims))}.}}", "",
            r"{\footnotesize",
            r"\begin{longtable}{>{\raggedright}p{0.2\linewidth}l>{\raggedright}p{0.12\linewidth}l"
            r">{\raggedright}p{0.25\linewidth}>{\raggedright}p{0.1\linewidth}>{\raggedright\arraybackslash}p{0.08\linewidth}}",
            r"\toprule", r"Claim & Paper & Source & Verdict & Evidence & Search & Certification \\", r"\midrule",
            r"\endhead"]
-    out += [rf"{_tt(c['id'])} & {escape(c['paper'])} & {escape(c['source'])} & \textbf{{{escape(c['verdict'])}}} & "
+    out += [rf"{_tt(c['id'])} & {escape(c['paper'])} & {escape(c['source'])} & \textbf{{{escape(verdict_label(c))}}} & "
             rf"{escape(one_line(c['summary']))} & {escape(search_cell(c))} & {escape(certification_cell(c))} \\"
             for c in claims]
     out += [r"\bottomrule", r"\end{longtable}}", "", r"\section*{Provenance}", r"{\footnotesize"]

@@ -8,8 +8,8 @@ from typing import Any
 from tabulate import tabulate
 
 from proofs_check.report.figures import Drawn
-from proofs_check.report.tables import (FAILURE_HEADERS, counts, evidence_table, failure_rows, verdict_rows,
-                                        is_display_math, one_line, provenance_rows)
+from proofs_check.report.tables import (FAILURE_HEADERS, evidence_table, failure_rows, is_display_math, one_line,
+                                        power_cell, provenance_rows, summary_line, verdict_label, verdict_rows)
 from proofs_check.search.results import certification_cell, search_cell
 
 
@@ -28,7 +28,7 @@ def _statement(latex: str) -> str:
 
 def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn]) -> list[str]:
     out = [f'<a id="{claim["id"]}"></a>', "", f"## {claim['id']}: {claim.get('title', '')}", "",
-           f"**{claim['verdict'].upper()}** - {claim['summary']}", "",
+           f"**{verdict_label(claim).upper()}** - {claim['summary']}", "",
            f"Paper `{claim['paper']}`, {claim['source']}; kind: {claim['kind']}; "
            f"{claim['runs']} runs ({claim['failed_runs']} failed), {claim['seconds']:.1f} s.", "",
            _statement(claim["statement_latex"]), "",
@@ -57,13 +57,12 @@ def render(data: Mapping[str, Any], drawn: Mapping[str, Sequence[Drawn]]) -> str
     """The Markdown report of a results document; ``drawn`` maps claim ids to their figures."""
     claims = sorted(data["claims"], key=lambda c: c["id"])
     prov = data.get("provenance", {})
-    n = counts(claims)
     out = [f"# proofs-check report ({prov.get('profile', '?')} profile)", "",
-           f"**{len(claims)} claims:** {n['confirmed']} confirmed, {n['refuted']} refuted, "
-           f"{n['inconclusive']} inconclusive.", "",
-           _table(["Claim", "Paper", "Source", "Verdict", "Evidence", "Search", "Certification"],
-                  [[f"[{c['id']}](#{c['id']})", c["paper"], c["source"], f"**{c['verdict']}**",
-                    one_line(c["summary"]), search_cell(c), certification_cell(c)] for c in claims]), "",
+           f"**{summary_line(claims)}.**", "",
+           _table(["Claim", "Paper", "Source", "Verdict", "Evidence", "Power", "Search", "Certification"],
+                  [[f"[{c['id']}](#{c['id']})", c["paper"], c["source"], f"**{verdict_label(c)}**",
+                    one_line(c["summary"]), power_cell(c), search_cell(c), certification_cell(c)]
+                   for c in claims]), "",
            "## Provenance", "",
            _table(["Field", "Value"], provenance_rows(prov)), ""]
     for claim in claims:

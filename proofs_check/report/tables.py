@@ -69,12 +69,48 @@ def failure_rows(claim: Mapping[str, Any]) -> list[tuple[str, str, str]]:
     return [(params_text(f["params"]), f["status"], f["error"] or "") for f in claim.get("failures") or []]
 
 
+VERDICT_ORDER = ("confirmed", "refuted", "not_reproduced", "inconclusive")
+LEVEL_WORDS = {"sourced": "sourced", "reconstructed": "reconstruction", "observation": "toolkit observation"}
+
+
 def counts(claims: Sequence[Mapping[str, Any]]) -> dict[str, int]:
-    """Claims per verdict, in the order confirmed, refuted, inconclusive."""
-    out = {"confirmed": 0, "refuted": 0, "inconclusive": 0}
+    """Claims per verdict, in the order confirmed, refuted, not reproduced, inconclusive."""
+    out = dict.fromkeys(VERDICT_ORDER, 0)
     for c in claims:
         out[c["verdict"]] = out.get(c["verdict"], 0) + 1
     return out
+
+
+def verdict_label(claim: Mapping[str, Any]) -> str:
+    """The verdict with the claim's provenance level beside it, e.g. "confirmed (reconstruction)"."""
+    word = str(claim["verdict"]).replace("_", " ")
+    level = claim.get("level")
+    return f"{word} ({LEVEL_WORDS.get(level, level)})" if level else word
+
+
+def summary_line(claims: Sequence[Mapping[str, Any]]) -> str:
+    """"N claims: a confirmed (x sourced, y reconstruction, ...), ..." with counts split by level."""
+    parts = []
+    for verdict, n in counts(claims).items():
+        if not n and verdict not in ("confirmed", "refuted"):
+            continue
+        levels: dict[str, int] = {}
+        for c in claims:
+            if c["verdict"] == verdict and c.get("level"):
+                levels[c["level"]] = levels.get(c["level"], 0) + 1
+        split = ", ".join(f"{k} {LEVEL_WORDS.get(lv, lv)}" for lv, k in sorted(levels.items()))
+        parts.append(f"{n} {verdict.replace('_', ' ')}" + (f" ({split})" if split and n else ""))
+    return f"{len(claims)} claims: " + ", ".join(parts)
+
+
+def power_cell(claim: Mapping[str, Any]) -> str:
+    """Which of the claim's mutants its checks catch (from ``proofs-check mutate``), or why it has none."""
+    power = claim.get("power")
+    if not isinstance(power, Mapping):
+        return "-"
+    if power.get("mutants", 0) == 0:
+        return "no mutants: " + str(power.get("reason") or "none declared")
+    return f"{power.get('caught', 0)}/{power.get('mutants')} mutants caught"
 
 
 def verdict_rows(claim: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -131,10 +131,10 @@ def _from_claim_module(claim: Claim, name: str) -> Any:
 
 
 def space_for(claim: Claim) -> SearchSpace | None:
-    """The search space declared for ``claim``, or ``None``."""
-    return _declared()[0].get(claim.id) or _from_claim_module(claim, "SEARCH_SPACES")
+    """The search space declared for ``claim`` (in its file), or ``None``."""
+    return claim.search or _declared()[0].get(claim.id) or _from_claim_module(claim, "SEARCH_SPACES")
 
 
 def certificate_for(claim: Claim) -> CertificateSpec | None:
-    """The certificate declared for ``claim``, or ``None``."""
-    return _declared()[1].get(claim.id) or _from_claim_module(claim, "CERTIFICATES")
+    """The certificate declared for ``claim`` (in its file), or ``None``."""
+    return claim.certificate or _declared()[1].get(claim.id) or _from_claim_module(claim, "CERTIFICATES")
