@@ -1,24 +1,28 @@
-"""Speed of lintheory's GD engines against a plain PyTorch CPU autograd loop.
+"""Speed of lintheory's GD engines against JAX, PyTorch, NumPy and plain mpmath, in interleaved rounds.
 
 Run from the repository root::
 
-    python benchmarks/bench_engine.py            # full table (about two minutes)
-    python benchmarks/bench_engine.py --quick    # fewer steps and repeats
+    python benchmarks/bench_engine.py            # every table, with the targets of issue 16
+    python benchmarks/bench_engine.py --quick    # tiny sizes, two rounds: checks the script runs
+    python benchmarks/bench_engine.py --sweep    # only the width sweep that sets the kernel's switches
 
 Every case runs the same gradient-descent steps (deep linear network of depth L and width d,
-whitened loss 1/2 ||W_L ... W_1 - Phi||_F^2, constant step, the stopping check every step)
-through
+whitened loss 1/2 ||W_L ... W_1 - Phi||_F^2, constant step, the loss evaluated every step)
+through each contender.  The contenders take turns inside every round (the order rotates
+from round to round) and the ratio lintheory/other is formed from the times *of the same
+round*, so on a shared machine a ratio compares two runs a fraction of a second apart; the
+table gives the median over the rounds of each ratio (and the median time per step).
+Before timing, every contender runs the same steps once and their residuals
+||E - Phi||_F must agree to 1e-9 ||Phi||_F.
 
-* ``fast``    — :func:`lintheory.kernels.gd_float64` (compiled float64 kernel),
-* ``generic`` — :func:`lintheory.train.gd` on the float64 arithmetic (the reference trainer),
-* ``torch``   — a PyTorch CPU autograd loop in float64 (``pip install torch``; the ``bench`` extra),
-
-and reports steps per second, the best of a few repeats (the machine may be shared, so the
-best repeat is the one least disturbed).  PyTorch is given the same number of threads as
-NumPy's BLAS.  The final losses of the three are checked to agree, so the engines are timed
-doing the same work.  Further tables: the fraction of the machine's own matrix-product rate
-reached at d = 256; Arb balls at 200 bits against mpmath at 60 digits on the same steps; and
-many small runs, batched, against NumPy products over a batch axis.
+Contenders: ``lintheory`` (:func:`lintheory.kernels.gd_float64`, batched:
+:func:`lintheory.batched.gd_batched`), ``jax`` (``jit`` + ``lax.fori_loop``, ``vmap`` for the
+batch), ``torch`` (autograd on CPU), ``numpy`` (the same back-propagation written with
+``@``); for high precision, lintheory's generic trainer on ``arb:prec=200`` and
+``mpmath:dps=60`` and a plain ``mpmath.matrix`` loop.  JAX and PyTorch are the ``bench``
+extra; a contender that is not installed gets ``-``.  BLAS threads (NumPy's, the kernel's),
+torch threads and XLA's threads are set together by ``--threads`` (XLA's only at start-up,
+so the 2-thread d = 256 row runs in a child process).
 """
 
 from __future__ import annotations
@@ -27,221 +31,442 @@ import argparse
 import math
 import os
 import platform
+import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg.cython_blas  # noqa: F401  (the BLAS numba's np.dot calls: loaded now so thread limits reach it)
 from tabulate import tabulate
+from threadpoolctl import threadpool_limits
 
+from lintheory import kernels
 from lintheory.arith import arithmetic
 from lintheory.batched import gd_batched
 from lintheory.kernels import gd_float64
 from lintheory.nets import Problem, deep_linear
 from lintheory.train import Stop, gd
 
-try:
-    import torch
-except ImportError:  # torch is optional (the ``bench`` extra)
-    torch = None
-
-try:
-    from threadpoolctl import threadpool_info, threadpool_limits
-except ImportError:
-    threadpool_info = threadpool_limits = None
+Runner = Callable[[int], float]  # steps -> final loss
 
 
-def blas_threads() -> int:
-    """Threads NumPy's BLAS uses (all cores when it cannot be asked)."""
-    if threadpool_info is not None:
-        counts = [info["num_threads"] for info in threadpool_info() if info.get("user_api") == "blas"]
-        if counts:
-            return max(counts)
-    return os.cpu_count() or 1
+@dataclass(frozen=True)
+class Target:
+    other: str
+    at_least: float
 
 
-def ratio(x: float) -> str:
-    return "-" if not math.isfinite(x) else (f"{x:.0f}x" if x >= 10 else f"{x:.2f}x")
+def products_per_step(L: int) -> int:
+    """Matrix products of one kernel step on the whitened loss: L-1 prefixes, L-1
+    back-propagated B_k (none below the lowest factor), L-1 gradients B_k P_{k-1}^T (the
+    lowest factor's gradient is B_1 itself)."""
+    return 3 * L - 3
 
 
-def best_time(fn: Callable[[], object], repeats: int) -> float:
-    """Wall-clock seconds of the fastest of ``repeats`` calls (one untimed warm-up first)."""
-    fn()
-    best = math.inf
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - start)
-    return best
-
-
-def problem(d: int, L: int, seed: int = 0) -> tuple[list[np.ndarray], np.ndarray]:
-    """Near-identity factors and a near-identity target: GD neither converges nor diverges
-    within the timed steps."""
+def problem(d: int, L: int, seed: int = 0, batch: int | None = None) -> tuple[list[np.ndarray], np.ndarray]:
+    """Near-identity factors and target: GD neither converges nor diverges in the timed steps."""
     rng = np.random.default_rng(seed)
-    factors = [np.eye(d) + 0.01 / math.sqrt(d) * rng.standard_normal((d, d)) for _ in range(L)]
-    return factors, np.eye(d) + 0.1 / math.sqrt(d) * rng.standard_normal((d, d))
+    shape = (d, d) if batch is None else (batch, d, d)
+    factors = [np.eye(d) + 0.01 / math.sqrt(d) * rng.standard_normal(shape) for _ in range(L)]
+    return factors, np.eye(d) + 0.1 / math.sqrt(d) * rng.standard_normal(shape)
 
 
-def run_fast(factors, Phi, eta, steps):
-    return gd_float64(factors, None, Phi, eta, eps=None, max_iter=steps).loss
+# ---------------------------------------------------------------------------------------------
+# contenders: each builder returns a function steps -> final loss, or None when not installed
+# ---------------------------------------------------------------------------------------------
+def lintheory_single(factors, Phi, eta) -> Runner:
+    return lambda steps: gd_float64(factors, None, Phi, eta, eps=None, max_iter=steps).loss
 
 
-def run_generic(factors, Phi, eta, steps, ar="float64"):
-    traj, _ = gd(deep_linear(factors, ar), Problem.whitened(Phi, ar), eta, Stop(eps=None, max_iter=steps), compiled=False)
-    return arithmetic(ar).to_float(traj.loss)
+def lintheory_batch(factors, Phi, eta) -> Runner:
+    return lambda steps: float(np.sum(gd_batched(factors, Phi, eta, eps=None, max_iter=steps).loss))
 
 
-def run_torch(factors, Phi, eta, steps):
-    """The same GD in PyTorch autograd: forward product, backward, in-place update."""
-    Ws = [torch.tensor(F, dtype=torch.float64, requires_grad=True) for F in factors]
+def numpy_gd(factors, Phi, eta) -> Runner:
+    """The same back-propagation with NumPy ``@`` (over a leading batch axis when there is one)."""
+
+    def run(steps: int) -> float:
+        Fs = [F.copy() for F in factors]
+        T = (lambda M: M.swapaxes(-1, -2))
+        for t in range(steps + 1):
+            P = [Fs[0]]
+            for F in Fs[1:]:
+                P.append(F @ P[-1])
+            R = P[-1] - Phi
+            loss = 0.5 * float(np.sum(R * R))
+            if t == steps:
+                return loss
+            Bk = R
+            for k in range(len(Fs) - 1, -1, -1):
+                below = T(Fs[k]) @ Bk if k else None
+                Fs[k] -= eta * (Bk if k == 0 else Bk @ T(P[k - 1]))
+                Bk = below
+        raise AssertionError("unreachable")
+
+    return run
+
+
+def torch_gd(factors, Phi, eta, threads: int) -> Runner | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(threads)
     target = torch.tensor(Phi, dtype=torch.float64)
-    for _ in range(steps + 1):
+
+    def run(steps: int) -> float:
+        Ws = [torch.tensor(F, dtype=torch.float64, requires_grad=True) for F in factors]
+        for t in range(steps + 1):
+            E = Ws[0]
+            for W in Ws[1:]:
+                E = W @ E
+            loss = 0.5 * ((E - target) ** 2).sum()
+            if t == steps:
+                return float(loss.item())
+            loss.backward()
+            with torch.no_grad():
+                for W in Ws:
+                    W -= eta * W.grad
+                    W.grad = None
+        raise AssertionError("unreachable")
+
+    return run
+
+
+def jax_gd(factors, Phi, eta) -> Runner | None:
+    try:
+        import jax
+        import jax.numpy as jnp
+    except ImportError:
+        return None
+    jax.config.update("jax_enable_x64", True)
+    batched = Phi.ndim == 3
+
+    def loss(Ws, target):
         E = Ws[0]
         for W in Ws[1:]:
             E = W @ E
-        loss = 0.5 * ((E - target) ** 2).sum()
-        value = loss.item()
-        if not math.isfinite(value):
-            break
-        if _ == steps:
-            break
-        loss.backward()
-        with torch.no_grad():
-            for W in Ws:
-                W -= eta * W.grad
-                W.grad = None
-    return value
+        return 0.5 * jnp.sum((E - target) ** 2)
+
+    def one(Ws, target, steps):
+        grad = jax.grad(loss)
+
+        def body(_, Ws):
+            g = grad(Ws, target)
+            return tuple(W - eta * gW for W, gW in zip(Ws, g))
+
+        return loss(jax.lax.fori_loop(0, steps, body, Ws), target)
+
+    fn = jax.jit(jax.vmap(one, in_axes=(0, 0, None)) if batched else one)
+    Ws0 = tuple(jnp.asarray(F) for F in factors)
+    target = jnp.asarray(Phi)
+    return lambda steps: float(jnp.sum(fn(Ws0, target, steps).block_until_ready()))
 
 
-def matmul_gflops(d: int, repeats: int) -> float:
-    """The machine's float64 matrix-product rate through NumPy: 2 d^3 flops per product."""
-    rng = np.random.default_rng(1)
-    A, B, out = rng.standard_normal((d, d)), rng.standard_normal((d, d)), np.empty((d, d))
-    inner = 10
-
-    def products():
-        for _ in range(inner):
-            np.matmul(A, B, out=out)
-
-    return inner * 2 * d**3 / best_time(products, repeats) / 1e9
+def generic(factors, Phi, eta, spec: str) -> Runner:
+    ar = arithmetic(spec)
+    net, prob = deep_linear(factors, ar), Problem.whitened(Phi, ar)
+    return lambda steps: ar.to_float(gd(net, prob, eta, Stop(eps=None, max_iter=steps))[0].loss)
 
 
-def single_run_table(cases, peak):
-    rows = []
-    for d, L, eta, steps_fast, steps_slow, repeats in cases:
+def mpmath_matrix_gd(factors, Phi, eta, dps: int = 60) -> Runner:
+    """The same GD written directly on ``mpmath.matrix`` (a private context at ``dps``)."""
+    import mpmath
+
+    ctx = mpmath.MPContext()
+    ctx.dps = dps
+    Fs0 = [ctx.matrix(F.tolist()) for F in factors]
+    target, step = ctx.matrix(Phi.tolist()), ctx.mpf(eta)
+
+    def run(steps: int) -> float:
+        Fs = list(Fs0)
+        for t in range(steps + 1):
+            P = [Fs[0]]
+            for F in Fs[1:]:
+                P.append(F * P[-1])
+            R = P[-1] - target
+            loss = sum(x * x for x in R) / 2
+            if t == steps:
+                return float(loss)
+            Bk = R
+            for k in range(len(Fs) - 1, -1, -1):
+                below = Fs[k].T * Bk if k else None
+                Fs[k] = Fs[k] - step * (Bk if k == 0 else Bk * P[k - 1].T)
+                Bk = below
+        raise AssertionError("unreachable")
+
+    return run
+
+
+# ---------------------------------------------------------------------------------------------
+# interleaved rounds
+# ---------------------------------------------------------------------------------------------
+def interleaved(runners: dict[str, Runner], steps: dict[str, int], rounds: int) -> dict[str, list[float]]:
+    """Seconds per step of each contender in each round; the order rotates every round."""
+    names = list(runners)
+    for name in names:
+        runners[name](min(2, steps[name]))  # compile / warm up, untimed
+    per_step: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            start = time.perf_counter()
+            runners[name](steps[name])
+            per_step[name].append((time.perf_counter() - start) / steps[name])
+    return per_step
+
+
+def median_ratio(per_step: dict[str, list[float]], other: str, lead: str = "lintheory") -> float:
+    return statistics.median(o / t for o, t in zip(per_step[other], per_step[lead]))
+
+
+def agree(runners: dict[str, Runner], steps: int, scale: float) -> bool:
+    residuals = [math.sqrt(2 * max(fn(steps), 0.0)) for fn in runners.values()]
+    return max(abs(r - residuals[0]) for r in residuals) <= 1e-9 * max(1.0, scale)
+
+
+def fmt_ratio(x: float) -> str:
+    return "-" if not math.isfinite(x) else (f"{x:.0f}x" if x >= 20 else f"{x:.2f}x")
+
+
+def fmt_rate(seconds: float) -> str:
+    return f"{1 / seconds:,.0f}" if 1 / seconds >= 100 else f"{1 / seconds:,.2f}"
+
+
+@dataclass(frozen=True)
+class Case:
+    label: str
+    runners: dict[str, Runner]
+    steps: dict[str, int]
+    check_steps: int
+    scale: float
+    flops_per_step: float = math.nan
+
+
+def table(cases: list[Case], others: list[str], targets: dict[str, Target], rounds: int) -> tuple[str, list[str]]:
+    """The rows (steps per second, median ratios) and the list of targets missed."""
+    rows, missed = [], []
+    for case in cases:
+        present = {k: v for k, v in case.runners.items() if v is not None}
+        ok = agree(present, case.check_steps, case.scale)
+        per_step = interleaved(present, {k: case.steps[k] for k in present}, rounds)
+        lead = statistics.median(per_step["lintheory"])
+        row = [case.label, fmt_rate(lead)]
+        row += ["-" if o not in per_step else fmt_rate(statistics.median(per_step[o])) for o in others]
+        row += ["-" if o not in per_step else fmt_ratio(median_ratio(per_step, o)) for o in others]
+        if math.isfinite(case.flops_per_step):
+            row.append(f"{case.flops_per_step / lead / 1e9:.2f}")
+        target = targets.get(case.label)
+        if target is None:
+            row.append("")
+        elif target.other not in per_step:
+            row.append(f">= {target.at_least:g}x {target.other}: not run")
+            missed.append(f"{case.label}: {target.other} not installed")
+        else:
+            got = median_ratio(per_step, target.other)
+            met = got >= target.at_least
+            row.append(f">= {target.at_least:g}x {target.other}: {'met' if met else 'MISSED'}")
+            if not met:
+                missed.append(f"{case.label}: {fmt_ratio(got)} {target.other} (target {target.at_least:g}x)")
+        row.append("yes" if ok else "NO")
+        rows.append(row)
+    headers = ["case", "lintheory it/s"] + [f"{o} it/s" for o in others] + [f"lintheory/{o}" for o in others]
+    if any(math.isfinite(c.flops_per_step) for c in cases):
+        headers.append("lintheory GFLOP/s")
+    headers += ["target", "residuals agree"]
+    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True), missed
+
+
+def float_contenders(factors, Phi, eta, threads: int) -> dict[str, Runner | None]:
+    batched = Phi.ndim == 3
+    return {
+        "lintheory": (lintheory_batch if batched else lintheory_single)(factors, Phi, eta),
+        "jax": jax_gd(factors, Phi, eta),
+        "torch": torch_gd(factors, Phi, eta, threads),
+        "numpy": numpy_gd(factors, Phi, eta),
+    }
+
+
+def float_case(d: int, L: int, eta: float, budget: float, threads: int, batch: int | None = None) -> Case:
+    """Steps per contender sized so that one timed run does about ``budget`` multiply-adds
+    in the kernel (the slow contenders get a tenth as many steps, and at least 2)."""
+    factors, Phi = problem(d, L, batch=batch)
+    madds = products_per_step(L) * d**3 * (batch or 1)
+    fast = max(2, int(budget / madds))
+    slow = max(2, fast // 10)
+    label = f"d={d}, L={L}" if batch is None else f"{batch} runs, d={d}, L={L}"
+    if d >= 128:
+        label += f", {threads} thread{'s' if threads > 1 else ''}"
+    steps = {"lintheory": fast, "jax": fast, "torch": slow, "numpy": slow}
+    return Case(label, float_contenders(factors, Phi, eta, threads), steps, slow,
+                float(np.linalg.norm(Phi)), 2.0 * madds)
+
+
+def precision_cases(cfg: list[tuple[int, int, int]]) -> list[Case]:
+    cases = []
+    for d, L, steps in cfg:
         factors, Phi = problem(d, L)
-        t_fast = best_time(lambda: run_fast(factors, Phi, eta, steps_fast), repeats) / steps_fast
-        t_gen = best_time(lambda: run_generic(factors, Phi, eta, steps_slow), repeats) / steps_slow
-        losses = [run_fast(factors, Phi, eta, steps_slow), run_generic(factors, Phi, eta, steps_slow)]
-        t_torch = math.nan
-        if torch is not None:
-            t_torch = best_time(lambda: run_torch(factors, Phi, eta, steps_slow), repeats) / steps_slow
-            losses.append(run_torch(factors, Phi, eta, steps_slow))
-        # ||E - Phi||_F = sqrt(2 loss) is 1-Lipschitz in E, so it agrees to round-off in E even
-        # where the loss itself has converged to ~1e-19 and agrees only in absolute terms.
-        residuals = [math.sqrt(2 * x) for x in losses]
-        agree = max(abs(r - residuals[0]) for r in residuals) <= 1e-9 * max(1.0, float(np.linalg.norm(Phi)))
-        # Products per step in the kernel: L-1 prefixes, L-1 back-propagated B_k, L gradients;
-        # the brief's nominal count (generic prefix/suffix algorithm) is 4L-2.
-        flops_done, flops_nominal = (3 * L - 2) * 2 * d**3, (4 * L - 2) * 2 * d**3
-        rows.append([
-            f"d={d}, L={L}", f"{1 / t_fast:,.0f}", f"{1 / t_gen:,.0f}",
-            "-" if torch is None else f"{1 / t_torch:,.0f}",
-            ratio(t_torch / t_fast), ratio(t_gen / t_fast),
-            f"{flops_done / t_fast / 1e9:.1f} ({100 * flops_done / t_fast / 1e9 / peak:.0f}%)",
-            f"{flops_nominal / t_fast / 1e9:.1f}",
-            "yes" if agree else "NO",
-        ])
-    headers = ["case", "fast it/s", "generic it/s", "torch it/s", "fast/torch", "fast/generic",
-               "fast GFLOP/s done (% of matmul)", "nominal GFLOP/s (4L-2)", "losses agree"]
-    return tabulate(rows, headers=headers, tablefmt="github", disable_numparse=True)
+        runners = {"lintheory": generic(factors, Phi, 1e-3, "arb:prec=200"),
+                   "mpmath": generic(factors, Phi, 1e-3, "mpmath:dps=60")}
+        cases.append(Case(f"d={d}, L={L}", runners, {"lintheory": steps, "mpmath": steps}, steps,
+                          float(np.linalg.norm(Phi))))
+    return cases
 
 
-def arb_table(cases, repeats):
-    rows = []
-    for d, L, steps in cases:
+def mpmath_path_cases(cfg: list[tuple[int, int, int]]) -> list[Case]:
+    cases = []
+    for d, L, steps in cfg:
         factors, Phi = problem(d, L)
-        eta = 1e-3
-        t_arb = best_time(lambda: run_generic(factors, Phi, eta, steps, "arb:prec=200"), repeats) / steps
-        t_mp = best_time(lambda: run_generic(factors, Phi, eta, steps, "mpmath:dps=60"), max(1, repeats - 1)) / steps
-        rows.append([f"d={d}, L={L}", f"{1 / t_arb:,.1f}", f"{1 / t_mp:,.2f}", ratio(t_mp / t_arb)])
-    return tabulate(rows, headers=["case", "arb:prec=200 it/s", "mpmath:dps=60 it/s", "arb/mpmath"],
-                    tablefmt="github", disable_numparse=True)
+        runners = {"lintheory": generic(factors, Phi, 1e-3, "mpmath:dps=60"),
+                   "mpmath.matrix": mpmath_matrix_gd(factors, Phi, 1e-3)}
+        cases.append(Case(f"d={d}, L={L}", runners, {"lintheory": steps, "mpmath.matrix": steps}, steps,
+                          float(np.linalg.norm(Phi))))
+    return cases
 
 
-def numpy_lockstep(factors, Phi, eta, steps):
-    """B runs advanced together with products over the batch axis (no per-run stopping)."""
-    Fs = [F.copy() for F in factors]
-    for _ in range(steps):
-        P = [Fs[0]]
-        for F in Fs[1:]:
-            P.append(np.matmul(F, P[-1]))
-        Bk = P[-1] - Phi
-        for k in range(len(Fs) - 1, -1, -1):
-            below = np.matmul(Fs[k].transpose(0, 2, 1), Bk) if k else None
-            Fs[k] -= eta * (Bk if k == 0 else np.matmul(Bk, P[k - 1].transpose(0, 2, 1)))
-            Bk = below
-    return Fs
+# ---------------------------------------------------------------------------------------------
+# the width sweep that sets SPECIALISE_MAX and _BLAS_MIN
+# ---------------------------------------------------------------------------------------------
+def sweep_table(widths: list[int], L: int, budget: float, rounds: int) -> str:
+    """Per-step time of the kernel at each width, as shipped and with each path forced:
+    ``specialised`` (zero-padded D x D, unrolled; d <= SPECIALISE_MAX only), ``loops``
+    (run-time bounds, never BLAS) and ``blas`` (every product to BLAS)."""
+
+    def forced(factors, Phi, specialise: int, blas_min: int) -> Runner:
+        def run(steps: int) -> float:
+            saved = kernels.SPECIALISE_MAX, kernels._BLAS_MIN
+            kernels.SPECIALISE_MAX, kernels._BLAS_MIN = specialise, blas_min
+            try:
+                return gd_float64(factors, None, Phi, 1e-3, eps=None, max_iter=steps).loss
+            finally:
+                kernels.SPECIALISE_MAX, kernels._BLAS_MIN = saved
+        return run
+
+    rows, previous = [], 0.0
+    for d in widths:
+        factors, Phi = problem(d, L)
+        runners = {"lintheory": lintheory_single(factors, Phi, 1e-3),
+                   "loops": forced(factors, Phi, 0, 2**62), "blas": forced(factors, Phi, 0, 1)}
+        if d <= kernels.SPECIALISE_MAX:
+            runners["specialised"] = forced(factors, Phi, kernels.SPECIALISE_MAX, kernels._BLAS_MIN)
+        steps = max(2, int(budget / (products_per_step(L) * d**3)))
+        per_step = interleaved(runners, dict.fromkeys(runners, steps), rounds)
+        med = {k: statistics.median(v) for k, v in per_step.items()}
+        best = min(("specialised", "loops", "blas"), key=lambda k: med.get(k, math.inf))
+        rows.append([d, f"{med['lintheory'] * 1e6:.2f}",
+                     "-" if "specialised" not in med else f"{med['specialised'] * 1e6:.2f}",
+                     f"{med['loops'] * 1e6:.2f}", f"{med['blas'] * 1e6:.2f}", best,
+                     f"{2 * products_per_step(L) * d**3 / med['lintheory'] / 1e9:.2f}",
+                     "yes" if med["lintheory"] >= previous else "no"])
+        previous = med["lintheory"]
+    return tabulate(rows, headers=["d", "shipped us/step", "specialised", "loops", "blas", "fastest",
+                                   "GFLOP/s", "no faster than d before"], tablefmt="github", disable_numparse=True)
 
 
-def batched_table(cases, repeats):
-    rows = []
-    for B, d, L, steps in cases:
-        rng = np.random.default_rng(2)
-        factors = [np.eye(d) + 0.01 * rng.standard_normal((B, d, d)) for _ in range(L)]
-        Phi = np.eye(d) + 0.1 * rng.standard_normal((B, d, d))
-        t_b = best_time(lambda: gd_batched(factors, Phi, 1e-3, eps=None, max_iter=steps), repeats)
-        t_np = best_time(lambda: numpy_lockstep(factors, Phi, 1e-3, steps), repeats)
-        rows.append([f"B={B}, d={d}, L={L}", f"{B * steps / t_b:,.0f}", f"{B * steps / t_np:,.0f}",
-                     ratio(t_np / t_b)])
-    return tabulate(rows, headers=["case", "gd_batched run-steps/s", "NumPy lock-step run-steps/s", "ratio"],
-                    tablefmt="github", disable_numparse=True)
+# ---------------------------------------------------------------------------------------------
+def machine() -> str:
+    model = platform.processor() or "unknown CPU"
+    try:
+        with open("/proc/cpuinfo") as f:
+            model = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), model)
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores ({model}), python {platform.python_version()}, numpy {np.__version__}, "
+            f"load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+
+
+def set_threads(n: int) -> None:
+    """BLAS (NumPy's and the kernel's) and XLA threads to ``n`` (torch's are set where torch
+    is used); XLA reads its flags when JAX first starts, so this runs before any JAX import."""
+    threadpool_limits(n, user_api="blas")
+    if n == 1:
+        os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
+                                   + " --xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="fewer steps and repeats")
-    parser.add_argument("--repeats", type=int, default=None, help="timed repeats per measurement (best kept)")
-    parser.add_argument("--threads", type=int, default=None,
-                        help="BLAS and torch threads (default: what NumPy's BLAS uses)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes and two rounds (a smoke test)")
+    parser.add_argument("--sweep", action="store_true", help="only the width sweep at L = 4")
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds per case (default 7)")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS, torch and XLA threads (default 1)")
+    parser.add_argument("--only-d256", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.threads is not None:
-        if threadpool_limits is None or args.threads < 1:
-            parser.error("--threads needs threadpoolctl and a count >= 1")
-        threadpool_limits(args.threads, user_api="blas")
-    repeats = args.repeats or (2 if args.quick else 5)
-    scale = 0.2 if args.quick else 1.0
+    if args.threads < 1:
+        parser.error("--threads must be >= 1")
+    if args.rounds is not None and args.rounds < 1:
+        parser.error("--rounds must be >= 1")
+    rounds = args.rounds or (2 if args.quick else 7)
+    set_threads(args.threads)
+    budget = 2e5 if args.quick else 4e7  # multiply-adds per timed kernel run
 
-    threads = blas_threads()
-    if torch is not None:
-        torch.set_num_threads(threads)
-    print(f"python {platform.python_version()}, numpy {np.__version__}, "
-          f"torch {torch.__version__ if torch is not None else 'not installed'}; "
-          f"{os.cpu_count()} cores, BLAS threads {threads}, torch threads "
-          f"{torch.get_num_threads() if torch is not None else '-'}, load average "
-          f"{', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    if torch is None:
-        print("PyTorch is not installed (pip install torch, the 'bench' extra): its column is left out.")
+    if args.only_d256:
+        tab, missed = table([float_case(256, 8, 1e-4, 2 * budget, args.threads)], ["jax", "torch", "numpy"],
+                            {f"d=256, L=8, {args.threads} threads": Target("jax", 1.0)}, rounds)
+        print(tab)
+        for m in missed:
+            print(f"missed: {m}")
+        return 0
+
+    print(f"machine: {machine()}; BLAS/torch/XLA threads {args.threads}; {rounds} interleaved rounds")
     start = time.perf_counter()
-    gd_float64([np.eye(4)] * 2, None, np.eye(4), 0.1, eps=None, max_iter=1)
-    print(f"first kernel call (compile, or load from numba's cache): {time.perf_counter() - start:.1f} s")
+    gd_float64([np.eye(2)] * 2, None, np.eye(2), 0.1, eps=None, max_iter=1)
+    print(f"first kernel call (compile, or load from numba's cache): {time.perf_counter() - start:.1f} s\n")
+    sweep_widths = [2, 3] if args.quick else list(range(2, 25)) + [28, 32, 40, 48, 56, 64]
+    print("Width sweep, L = 4, microseconds per step (the measurement behind SPECIALISE_MAX and _BLAS_MIN):")
+    print(sweep_table(sweep_widths, 4, budget, rounds))
+    if args.sweep:
+        return 0
 
-    # Many short repeats: on a shared machine the best short window is the undisturbed one.
-    peak = matmul_gflops(256, 10 * repeats)
-    print(f"\nNumPy 256x256 float64 matmul: {peak:.1f} GFLOP/s\n")
-    n = lambda k: max(2, int(k * scale))  # noqa: E731
-    print("Single runs (steps per second; fast/torch target >= 50x for small nets, >= 1x at d=256):")
-    print(single_run_table([
-        (4, 16, 1e-3, n(200_000), n(500), repeats),
-        (2, 64, 1e-3, n(100_000), n(300), repeats),
-        (256, 8, 1e-4, 5, 5, 6 * repeats),
-    ], peak))
-    print("\nHigh precision, the same GD steps through lintheory.train.gd (target arb/mpmath >= 30x):")
-    print(arb_table([(4, 16, n(20)), (2, 64, n(10)), (16, 8, n(5))], max(2, repeats - 2)))
-    print("\nMany independent small runs:")
-    print(batched_table([(64, 4, 16, n(2000)), (256, 2, 32, n(1000))], repeats))
+    others = ["jax", "torch", "numpy"]
+    if args.quick:
+        single = [float_case(2, 3, 1e-3, budget, args.threads), float_case(3, 2, 1e-3, budget, args.threads)]
+        batch = [float_case(2, 3, 1e-3, budget, args.threads, batch=10)]
+        prec, mpm = [(2, 3, 2)], [(3, 2, 2)]
+    else:
+        single = [float_case(4, 16, 1e-3, budget, args.threads), float_case(2, 64, 1e-3, budget, args.threads),
+                  float_case(8, 8, 1e-3, budget, args.threads), float_case(32, 8, 1e-4, budget, args.threads),
+                  float_case(256, 8, 1e-4, 2 * budget, args.threads)]
+        batch = [float_case(4, 8, 1e-3, budget, args.threads, batch=1000)]
+        prec, mpm = [(2, 64, 20), (4, 16, 20), (16, 4, 10)], [(16, 4, 10)]
+    targets = {f"d={d}, L={L}": Target("jax", 5.0) for d, L in [(4, 16), (2, 64), (8, 8)]}
+    targets.update({"d=32, L=8": Target("jax", 1.0), "d=256, L=8, 1 thread": Target("jax", 1.0),
+                    "1000 runs, d=4, L=8": Target("jax", 3.0)})
+    mpmath_targets = {f"d={d}, L={L}": Target("mpmath.matrix", 1.0) for d, L, _ in mpm}
+    arb_targets = {"d=2, L=64": Target("mpmath", 30.0)}
+    if args.quick:  # tiny sizes measure overheads, not the cases the targets are about
+        targets, mpmath_targets, arb_targets = {}, {}, {}
+    missed: list[str] = []
+
+    print("\nSingle runs, steps per second (float64; products per step 3L-3):")
+    tab, miss = table(single, others, targets, rounds)
+    print(tab)
+    missed += miss
+    if not args.quick:
+        print("\nd = 256 with 2 threads (a child process: XLA takes its thread count at start-up):")
+        child = subprocess.run([sys.executable, os.path.abspath(__file__), "--only-d256", "--threads", "2",
+                                "--rounds", str(rounds)], capture_output=True, text=True, check=False)
+        print(child.stdout.rstrip() or child.stderr.rstrip())
+        missed += [ln[len("missed: "):] for ln in child.stdout.splitlines() if ln.startswith("missed: ")]
+
+    print("\nMany independent runs, run-steps per second:")
+    tab, miss = table(batch, others, targets, rounds)
+    print(tab)
+    missed += miss
+
+    print("\nHigh precision, lintheory.train.gd: Arb at 200 bits (the lintheory column) against mpmath at 60 digits:")
+    tab, miss = table(precision_cases(prec), ["mpmath"], arb_targets, rounds)
+    print(tab)
+    missed += miss
+
+    print("\nlintheory's mpmath path (mpmath:dps=60, the lintheory column) against a plain mpmath.matrix loop:")
+    tab, miss = table(mpmath_path_cases(mpm), ["mpmath.matrix"], mpmath_targets, rounds)
+    print(tab)
+    missed += miss
+
+    print("\ntargets: " + ("all met" if not missed else "missed: " + "; ".join(missed)))
     return 0
 
 

@@ -30,10 +30,20 @@ buffer).  A network whose widths are all at most ``SPECIALISE_MAX`` is zero-padd
 ``D x D`` factors with ``D`` a compile-time constant, so numba unrolls every product; the
 padding changes no result, since each padded term is a product with an exact zero added to
 a sum in the same order (the tests check bit-for-bit equality with the unpadded path).
-Wider networks use loops with run-time bounds, and BLAS (numba's ``np.dot``) for products
-of at least ``_BLAS_MIN`` multiply-adds.  Compiled code is cached on disk (``cache=True``):
-each kind of network (each ``D``; arbitrary widths with or without BLAS) compiles once per
-machine in 3-5 s and then loads in about 0.3 s.
+Wider networks use BLAS (numba's ``np.dot``) for products of at least ``_BLAS_MIN``
+multiply-adds and vectorised loops with run-time bounds below that; every entry of a
+product is summed in ascending order on every path.
+
+Compilation: numba compiles on first use, once per kind of network (each ``D``; arbitrary
+widths with or without BLAS), each 3-5 s on an idle core (12-13 s of CPU on a loaded one),
+and caches the machine code on disk (``cache=True``, in ``__pycache__`` beside this file,
+or numba's user cache folder when that is not writable), so later processes load it in
+about 0.3-1 s.  The cache never serves stale code: numba keys each entry by this file's path
+and modification stamp (time and size) and by numba's version, and every compiled function
+lives in this file, so any edit or upgrade recompiles.  A fresh clone therefore compiles
+again.  (Measured alternatives: one signature for all widths, with the unrolled nests for
+D = 1..8 inlined into it, compiled as slowly, half of it in numba's IR inliner; one compiled
+function per D called from a run-time branch made d <= 4 two to three times slower.)
 """
 
 from __future__ import annotations
@@ -50,12 +60,17 @@ __all__ = ["BatchedResult", "KernelResult", "STATUSES", "gd_float64", "run_batch
 STATUSES: tuple[str, ...] = ("converged", "max_iter", "diverged", "stalled")
 _CONVERGED, _MAX_ITER, _DIVERGED, _STALLED = range(4)
 
-# Below this many multiply-adds an inlined loop beats the BLAS call overhead (measured on
-# d x d products: the crossover is between d = 20 and d = 24).
-_BLAS_MIN = 24 * 24 * 24
-# Networks whose widths are all <= this run on factors zero-padded to D x D with D a
-# compile-time constant, so every loop is unrolled (2-3x faster for d <= 5 than loops with
-# run-time bounds).  The padding is exact: the extra terms are products with exact zeros.
+# Both switches are set by measurement (``benchmarks/bench_engine.py --sweep``: GD on d x d
+# factors at L = 4, one BLAS thread, each variant timed in turn within every round).
+# Networks whose widths are all <= SPECIALISE_MAX run on factors zero-padded to D x D with D
+# a compile-time constant, so every loop is unrolled: 1.3-2.5x faster than the run-time loops
+# and than BLAS for d = 2..8.  The padding is exact: the extra terms are products with exact
+# zeros.  Otherwise a product of at least _BLAS_MIN multiply-adds goes to BLAS: from d = 9
+# BLAS beat the vectorised run-time loops (:func:`_rows`) at every d measured (1.2x at
+# d = 9, 1.5x at d = 16, 2x at d = 32), while at d = 8 the two were within noise of each
+# other.  (The earlier threshold, 24^3, was set against a dot-product loop that did not
+# vectorise: widths 9-23 ran at about 1-2 GFLOP/s.)
+_BLAS_MIN = 9 * 9 * 9
 SPECIALISE_MAX = 8
 
 # ``D`` and ``blas`` are compile-time switches: each is None (numba removes the branch that
@@ -70,68 +85,104 @@ SPECIALISE_MAX = 8
 def _loops(a, ao, ars, acs, b, bo, brs, bcs, out, oo, r, k, c, eta):
     """``out[i, j] = s_ij`` (``eta`` None) or ``out[i, j] -= eta * s_ij`` with
     :math:`s_{ij} = \\sum_p A_{ip} B_{pj}` summed in ascending p, where
-    ``A[i, p] = a[ao + i*ars + p*acs]``, ``B[p, j] = b[bo + p*brs + j*bcs]``, out r x c row-major."""
+    ``A[i, p] = a[ao + i*ars + p*acs]``, ``B[p, j] = b[bo + p*brs + j*bcs]``, out r x c row-major.
+
+    The form for compile-time ``D``: fully unrolled, the D^2 sums are independent chains."""
+    # Indices into views, not offsets into the buffers: with constant sizes they are
+    # provably non-negative, so numba's negative-index wraparound drops out of the unrolled
+    # code (about 1.9x faster on 8 x 8 products).
+    A, B, O = a[ao:], b[bo:], out[oo:]
     for i in range(r):
         for j in range(c):
             s = 0.0
             for p in range(k):
-                s += a[ao + i * ars + p * acs] * b[bo + p * brs + j * bcs]
+                s += A[i * ars + p * acs] * B[p * brs + j * bcs]
             if eta is None:
-                out[oo + i * c + j] = s
+                O[i * c + j] = s
             else:
-                out[oo + i * c + j] -= eta * s
+                O[i * c + j] -= eta * s
 
 
 @njit(cache=True, inline="always")
-def _mm(a, ao, b, bo, out, oo, r, k, c, blas, D):
+def _rows(a, ao, ars, acs, b, bo, out, oo, r, k, c):
+    """``out = A @ B`` for run-time sizes, ``A[i, p] = a[ao + i*ars + p*acs]``, B row-major k x c
+    at ``b[bo:]``: row i of out accumulates ``A[i, p] * B[p, :]`` for p ascending, so every
+    entry is summed in the same order as :func:`_loops`, and the innermost loop runs over
+    contiguous memory without a carried dependency (it vectorises; the dot-product form is
+    one serial chain of dependent adds per entry, about 4x slower)."""
+    for i in range(r):
+        row = out[oo + i * c:oo + (i + 1) * c]
+        for j in range(c):
+            row[j] = 0.0
+        for p in range(k):
+            x = a[ao + i * ars + p * acs]
+            src = b[bo + p * c:bo + (p + 1) * c]
+            for j in range(c):
+                row[j] += x * src[j]
+
+
+@njit(cache=True, inline="always")
+def _blas(r, k, c, blas):
+    """Whether a product of ``r*k*c`` multiply-adds goes to BLAS (``blas`` is the threshold)."""
+    return blas is not None and r * k * c >= blas
+
+
+@njit(cache=True, inline="always")
+def _mm(a, ao, b, bo, out, oo, r, k, c, tbuf, blas, D):
     """``out = A @ B`` with A: r x k, B: k x c."""
     if D is not None:
         r = k = c = len(D)
-    if blas is not None:
-        if r * k * c >= _BLAS_MIN:
-            np.dot(a[ao:ao + r * k].reshape((r, k)), b[bo:bo + k * c].reshape((k, c)),
-                   out[oo:oo + r * c].reshape((r, c)))
-            return
-    _loops(a, ao, k, 1, b, bo, c, 1, out, oo, r, k, c, None)
+        _loops(a, ao, k, 1, b, bo, c, 1, out, oo, r, k, c, None)
+    elif _blas(r, k, c, blas):
+        np.dot(a[ao:ao + r * k].reshape((r, k)), b[bo:bo + k * c].reshape((k, c)),
+               out[oo:oo + r * c].reshape((r, c)))
+    else:
+        _rows(a, ao, k, 1, b, bo, out, oo, r, k, c)
 
 
 @njit(cache=True, inline="always")
-def _mtm(a, ao, b, bo, out, oo, r, k, c, blas, D):
+def _mtm(a, ao, b, bo, out, oo, r, k, c, tbuf, blas, D):
     """``out = A.T @ B`` with A: k x r, B: k x c."""
     if D is not None:
         r = k = c = len(D)
-    if blas is not None:
-        if r * k * c >= _BLAS_MIN:
-            np.dot(a[ao:ao + k * r].reshape((k, r)).T, b[bo:bo + k * c].reshape((k, c)),
-                   out[oo:oo + r * c].reshape((r, c)))
-            return
-    _loops(a, ao, 1, r, b, bo, c, 1, out, oo, r, k, c, None)
+        _loops(a, ao, 1, r, b, bo, c, 1, out, oo, r, k, c, None)
+    elif _blas(r, k, c, blas):
+        np.dot(a[ao:ao + k * r].reshape((k, r)).T, b[bo:bo + k * c].reshape((k, c)),
+               out[oo:oo + r * c].reshape((r, c)))
+    else:
+        _rows(a, ao, 1, r, b, bo, out, oo, r, k, c)
 
 
 @njit(cache=True, inline="always")
-def _mmt(a, ao, b, bo, out, oo, r, k, c, eta, gbuf, blas, D):
+def _mmt(a, ao, b, bo, out, oo, r, k, c, eta, gbuf, tbuf, blas, D):
     """``out = A @ B.T`` (``eta`` None) or ``out -= eta * A @ B.T``, A: r x k, B: c x k;
-    ``gbuf`` is scratch for the BLAS product of the second form."""
+    ``gbuf`` (r*c) and ``tbuf`` (k*c) are scratch."""
     if D is not None:
         r = k = c = len(D)
-    if blas is not None:
-        if r * k * c >= _BLAS_MIN:
-            A, Bt = a[ao:ao + r * k].reshape((r, k)), b[bo:bo + c * k].reshape((c, k)).T
-            if eta is None:
-                np.dot(A, Bt, out[oo:oo + r * c].reshape((r, c)))
-            else:
-                np.dot(A, Bt, gbuf[:r * c].reshape((r, c)))
-                for i in range(r * c):
-                    out[oo + i] -= eta * gbuf[i]
-            return
-    _loops(a, ao, k, 1, b, bo, 1, k, out, oo, r, k, c, eta)
+        _loops(a, ao, k, 1, b, bo, 1, k, out, oo, r, k, c, eta)
+        return
+    dst = out if eta is None else gbuf
+    do = oo if eta is None else 0
+    if _blas(r, k, c, blas):
+        np.dot(a[ao:ao + r * k].reshape((r, k)), b[bo:bo + c * k].reshape((c, k)).T,
+               dst[do:do + r * c].reshape((r, c)))
+    else:
+        # B.T made contiguous first (k*c copies against r*k*c multiply-adds) so that the
+        # rows form applies.
+        for j in range(c):
+            for p in range(k):
+                tbuf[p * c + j] = b[bo + j * k + p]
+        _rows(a, ao, k, 1, tbuf, 0, dst, do, r, k, c)
+    if eta is not None:
+        for i in range(r * c):
+            out[oo + i] -= eta * gbuf[i]
 
 
 # --------------------------------------------------------------------------------------
 # one run
 # --------------------------------------------------------------------------------------
 @njit(cache=True)
-def _loss_and_G(w, off, rows, cols, pbuf, poff, m, Y, X, rbuf, G, blas, D):
+def _loss_and_G(w, off, rows, cols, pbuf, poff, m, Y, X, rbuf, G, tbuf, blas, D):
     """Prefixes into ``pbuf``, the loss, and :math:`G = \\partial\\ell/\\partial E` into ``G``.
 
     ``m = 0`` is the whitened loss (``Y`` = flat :math:`\\Phi`), else ``X``, ``Y`` are flat
@@ -141,7 +192,7 @@ def _loss_and_G(w, off, rows, cols, pbuf, poff, m, Y, X, rbuf, G, blas, D):
     for i in range(rows[0] * n0):
         pbuf[i] = w[off[0] + i]
     for k in range(1, K):
-        _mm(w, off[k], pbuf, poff[k - 1], pbuf, poff[k], rows[k], cols[k], n0, blas, D)
+        _mm(w, off[k], pbuf, poff[k - 1], pbuf, poff[k], rows[k], cols[k], n0, tbuf, blas, D)
     E = poff[K - 1]
     dy = rows[K - 1]
     ssq = 0.0
@@ -150,11 +201,11 @@ def _loss_and_G(w, off, rows, cols, pbuf, poff, m, Y, X, rbuf, G, blas, D):
             G[i] = pbuf[E + i] - Y[i]
             ssq += G[i] * G[i]
         return 0.5 * ssq
-    _mm(pbuf, E, X, 0, rbuf, 0, dy, n0, m, blas, None)
+    _mm(pbuf, E, X, 0, rbuf, 0, dy, n0, m, tbuf, blas, None)
     for i in range(dy * m):
         rbuf[i] -= Y[i]
         ssq += rbuf[i] * rbuf[i]
-    _mmt(rbuf, 0, X, 0, G, 0, dy, m, n0, None, G, blas, None)
+    _mmt(rbuf, 0, X, 0, G, 0, dy, m, n0, None, G, tbuf, blas, None)
     inv_m = 1.0 / m
     for i in range(dy * n0):
         G[i] *= inv_m
@@ -162,7 +213,7 @@ def _loss_and_G(w, off, rows, cols, pbuf, poff, m, Y, X, rbuf, G, blas, D):
 
 
 @njit(cache=True)
-def _step(w, off, rows, cols, trainable, kmin, eta, pbuf, poff, G, b_hi, b_lo, gbuf, blas, D):
+def _step(w, off, rows, cols, trainable, kmin, eta, pbuf, poff, G, b_hi, b_lo, gbuf, tbuf, blas, D):
     """One GD step in place, from the prefixes and G of the current point."""
     K = rows.shape[0]
     n0 = cols[0]
@@ -172,14 +223,14 @@ def _step(w, off, rows, cols, trainable, kmin, eta, pbuf, poff, G, b_hi, b_lo, g
         r, c = rows[k], cols[k]
         if k > kmin:
             # B_{k-1} = F_k^T B_k uses the factor before its update.
-            _mtm(w, off[k], b_hi, 0, b_lo, 0, c, r, n0, blas, D)
+            _mtm(w, off[k], b_hi, 0, b_lo, 0, c, r, n0, tbuf, blas, D)
         if trainable[k]:
             o = off[k]
             if k == 0:
                 for i in range(r * c):
                     w[o + i] -= eta * b_hi[i]
             else:
-                _mmt(b_hi, 0, pbuf, poff[k - 1], w, o, r, n0, c, eta, gbuf, blas, D)
+                _mmt(b_hi, 0, pbuf, poff[k - 1], w, o, r, n0, c, eta, gbuf, tbuf, blas, D)
         b_hi, b_lo = b_lo, b_hi
 
 
@@ -207,7 +258,7 @@ def _record(hist_t, hist_l, n, stride, capacity, t, value):
 
 @njit(cache=True)
 def _run(w, off, rows, cols, trainable, m, Y, X, etas, eps, max_iter, diverge_factor, stall_window, stall_rtol,
-         hist_t, hist_l, capacity, pbuf, poff, rbuf, G, b_hi, b_lo, gbuf, blas, D):
+         hist_t, hist_l, capacity, pbuf, poff, rbuf, G, b_hi, b_lo, gbuf, tbuf, blas, D):
     """Gradient descent until a stopping rule fires.  Returns (status, t, loss0, loss, n_hist)."""
     K = rows.shape[0]
     kmin = K
@@ -216,7 +267,7 @@ def _run(w, off, rows, cols, trainable, m, Y, X, etas, eps, max_iter, diverge_fa
             kmin = k
             break
     n_eta = etas.shape[0]
-    loss = _loss_and_G(w, off, rows, cols, pbuf, poff, m, Y, X, rbuf, G, blas, D)
+    loss = _loss_and_G(w, off, rows, cols, pbuf, poff, m, Y, X, rbuf, G, tbuf, blas, D)
     loss0 = loss
     ceiling = loss0 * diverge_factor
     last_check = loss0
@@ -239,9 +290,9 @@ def _run(w, off, rows, cols, trainable, m, Y, X, etas, eps, max_iter, diverge_fa
             status = _MAX_ITER
             break
         eta = etas[t] if t < n_eta else etas[n_eta - 1]
-        _step(w, off, rows, cols, trainable, kmin, eta, pbuf, poff, G, b_hi, b_lo, gbuf, blas, D)
+        _step(w, off, rows, cols, trainable, kmin, eta, pbuf, poff, G, b_hi, b_lo, gbuf, tbuf, blas, D)
         t += 1
-        loss = _loss_and_G(w, off, rows, cols, pbuf, poff, m, Y, X, rbuf, G, blas, D)
+        loss = _loss_and_G(w, off, rows, cols, pbuf, poff, m, Y, X, rbuf, G, tbuf, blas, D)
     if n == 0 or hist_t[n - 1] != t:
         if n >= capacity:
             n -= 1
@@ -275,10 +326,11 @@ def _run_many(w, off, rows, cols, trainable, m, Y, X, etas, eps, max_iter, diver
     b_hi = np.empty(wmax * n0)
     b_lo = np.empty(wmax * n0)
     gbuf = np.empty(gmax)
+    tbuf = np.empty(n0 * max(wmax, m))
     for b in range(B):
         st, t, l0, l1, n = _run(w[b], off, rows, cols, trainable, m, Y[b], X[b], etas[b], eps, max_iter,
                                 diverge_factor, stall_window, stall_rtol, hist_t[b], hist_l[b], capacity, pbuf,
-                                poff, rbuf, G, b_hi, b_lo, gbuf, blas, D)
+                                poff, rbuf, G, b_hi, b_lo, gbuf, tbuf, blas, D)
         out_status[b] = st
         out_t[b] = t
         out_loss0[b] = l0
@@ -433,7 +485,8 @@ def run_batch(
     D = max(widths) if max(widths) <= SPECIALISE_MAX else None
     m = 0 if Xa is None else Xa.shape[2]
     if D is None:
-        run_shapes, blas = shapes, (True if max([r * c * n0 for r, c in shapes] + [nK * n0 * m]) >= _BLAS_MIN else None)
+        largest = max([r * c * n0 for r, c in shapes] + [nK * n0 * m])
+        run_shapes, blas = shapes, (_BLAS_MIN if largest >= _BLAS_MIN else None)
         w = np.concatenate([F.reshape(B, -1) for F in Fs], axis=1)
         Yf, Xf = Y, Xa
     else:

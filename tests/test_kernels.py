@@ -127,6 +127,21 @@ def test_blas_path_matches_gd():
     _assert_same_run(traj, net_T, fast)
 
 
+@pytest.mark.parametrize("blas_min", [None, 10**12])
+def test_middle_widths_match_gd_through_blas_and_through_loops(monkeypatch, blas_min):
+    """Widths between SPECIALISE_MAX and the old 24^3 threshold, through BLAS (the measured
+    default) and through the vectorised run-time loops, on a data loss."""
+    if blas_min is not None:
+        monkeypatch.setattr(kernels, "_BLAS_MIN", blas_min)
+    rng = np.random.default_rng(13)
+    d = 13
+    net = near_identity(d, 3, 0.05, rng)
+    X, Y = rng.standard_normal((d, 17)), rng.standard_normal((d, 17))
+    assert kernels.SPECIALISE_MAX < d < 24
+    traj, net_T, fast = _both(net, Problem.data(X, Y), 0.05, Stop(eps=1e-12, max_iter=60))
+    _assert_same_run(traj, net_T, fast)
+
+
 def test_schedule_matches_gd_and_holds_its_last_entry():
     rng = np.random.default_rng(4)
     net = gaussian([2, 4, 2], 0.7, rng)
