@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from tabulate import tabulate
 
 from proofs_check.report.figures import Drawn
-from proofs_check.report.tables import (FAILURE_HEADERS, evidence_table, failure_rows, is_display_math, one_line,
+from proofs_check.report.tables import (CHECK_HEADERS, FAILURE_HEADERS, Row, check_rows, evidence_table,
+                                        failure_rows, is_display_math, one_line, paper_links, paper_text,
                                         power_cell, provenance_rows, summary_line, verdict_label, verdict_rows)
 from proofs_check.search.results import certification_cell, search_cell
 
@@ -22,6 +24,19 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
                     tablefmt="pipe", disable_numparse=True)
 
 
+def _code(text: str) -> str:
+    """Inline code that survives any backticks inside it."""
+    text = " ".join(str(text).split())
+    longest = max((len(part) for part in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _row_text(row: Row) -> str:
+    return _code(row.text) if row.style in ("formula", "command") else row.text
+
+
 def _statement(latex: str) -> str:
     return f"$$\n{latex}\n$$" if is_display_math(latex) else "> " + latex.replace("\n", "\n> ")
 
@@ -32,7 +47,10 @@ def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn]) -> list[str
            f"Paper `{claim['paper']}`, {claim['source']}; kind: {claim['kind']}; "
            f"{claim['runs']} runs ({claim['failed_runs']} failed), {claim['seconds']:.1f} s.", "",
            _statement(claim["statement_latex"]), "",
-           _table(["", ""], [(f"**{label}**", value) for label, value in verdict_rows(claim)]), ""]
+           _table(["", ""], [(f"**{r.label}**", _row_text(r)) for r in verdict_rows(claim)]), ""]
+    checks = check_rows(claim)
+    if checks:
+        out += ["Checks:", "", _table(CHECK_HEADERS, checks), ""]
     if claim.get("symbolic"):
         out += ["Symbolic side (`lintheory.symbolic`):", ""]
         for name, latex in claim["symbolic"].items():
@@ -67,4 +85,11 @@ def render(data: Mapping[str, Any], drawn: Mapping[str, Sequence[Drawn]]) -> str
            _table(["Field", "Value"], provenance_rows(prov)), ""]
     for claim in claims:
         out += _claim_section(claim, drawn.get(claim["id"], ()))
+    records = data.get("bibliography") or []
+    if records:
+        out += ["## References", ""]
+        for rec in records:
+            links = ", ".join(f"[{text}]({url})" for text, url in paper_links(rec))
+            out += [f'- <a id="paper-{rec.get("key")}"></a>**[{rec.get("key")}]** {paper_text(rec)}'
+                    + (f" {links}" if links else ""), ""]
     return "\n".join(out).rstrip() + "\n"
