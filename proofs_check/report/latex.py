@@ -52,11 +52,10 @@ LONG_WORD = 14  # a word longer than this may also break every LONG_WORD - 4 cha
 
 
 def _pieces(word: str) -> list[str]:
-    """A word cut after punctuation, and long runs without any every ``LONG_WORD - 4`` characters."""
-    if len(word) <= LONG_WORD:
-        return [word]
+    """A word cut after punctuation, and runs longer than ``LONG_WORD`` every ``LONG_WORD - 4`` characters."""
     step = LONG_WORD - 4
-    return [run[i:i + step] for run in _BREAKS.findall(word) if run for i in range(0, len(run), step)]
+    return [run[i:i + (step if len(run) > LONG_WORD else len(run))] for run in _BREAKS.findall(word) if run
+            for i in range(0, len(run), step if len(run) > LONG_WORD else len(run))]
 
 
 def cell(text: str) -> str:
