@@ -1,4 +1,4 @@
-"""The ``proofs-check`` command line: list, run, search, mutate, report, derive, new.
+"""The ``proofs-check`` command line: list, run, search, mutate, report, diff, export, derive, new.
 
 Usage errors (unknown claim ids, globs that match nothing, bad profiles,
 unreachable schedulers, unreadable results, a damaged or unwritable run cache)
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import math
 import os
 import pkgutil
@@ -25,6 +26,7 @@ from proofs_check.claim import PROFILES, VERDICTS
 PROG = "proofs-check"
 EXIT_REFUTED, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
 STRICT_LEVELS = ("refuted", "not_reproduced", "inconclusive")
+REPORT_FILES = ("report.md", "report.html", "report.tex", "report.pdf")
 
 
 def failing(verdicts: dict[str, str], level: str) -> list[str]:
@@ -107,11 +109,33 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.paper is not None and args.paper not in registry.papers():
         raise UsageError(f"--paper: unknown paper {args.paper!r}; known: {', '.join(registry.papers())}")
     claims = [c for c in registry.all_claims() if args.paper is None or c.paper == args.paper]
+    last = _last_verdicts(args.out) if args.out else {}
+    if args.json:
+        print(json.dumps([{"id": c.id, "paper": c.paper, "level": c.level, "kind": c.kind, "source": c.source,
+                           "title": c.title, **({"verdict": (last.get(c.id) or {}).get("verdict")} if args.out
+                                                else {})} for c in claims], indent=2, ensure_ascii=False))
+        return 0
     # sources and statements run long: wrap them so a row fits a terminal
-    print(tabulate([[c.id, c.paper, c.source, c.title] for c in claims],
-                   headers=["claim", "paper", "source", "statement"], tablefmt="simple", disable_numparse=True,
-                   maxcolwidths=[None, None, 36, 56]))
+    extra = [["verdict"], [None]] if args.out else [[], []]
+    from proofs_check.report.tables import verdict_label
+
+    print(tabulate([[c.id, c.paper, c.source, c.title] + ([verdict_label(last[c.id]) if c.id in last else "-"]
+                                                          if args.out else [])
+                    for c in claims],
+                   headers=["claim", "paper", "source", "statement", *extra[0]], tablefmt="simple",
+                   disable_numparse=True, maxcolwidths=[None, None, 36, 56, *extra[1]]))
     return 0
+
+
+def _last_verdicts(out: str) -> dict[str, dict[str, Any]]:
+    """The claims of ``out/results.json`` by id."""
+    from proofs_check import results
+
+    try:
+        data = results.read(out)
+    except results.ResultsError as exc:
+        raise UsageError(f"--out: {exc}") from None
+    return {c["id"]: c for c in data["claims"]}
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -136,7 +160,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     _interrupt_on_sigterm()
     try:
         res = runner.run_claims(claims, args.profile, out, workers=args.workers, scheduler=args.scheduler,
-                                seed=args.seed, fresh=args.fresh, show_progress=True, reports=False,
+                                seed=args.seed, fresh=args.fresh, show_progress=not args.quiet, reports=False,
                                 run_timeout=args.run_timeout, reset_cache=args.reset_cache, merge=bool(args.claims))
         data = _search_and_certify(res.data, claims, args, out)
     except (runner.SchedulerUnreachable, CacheError) as exc:
@@ -144,19 +168,33 @@ def cmd_run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         _say(f"interrupted; finished runs are saved in {out / 'cache.sqlite'}: rerun the same command to resume")
         return EXIT_INTERRUPTED
-    for warning in [*res.warnings, *report.build(out, data).warnings]:
-        _say(f"warning: {warning}")
+    from proofs_check.progress import stages
+
+    warnings = [*res.warnings, *report.build(out, data, notify=stages(not args.quiet)).warnings]
+    if not args.quiet:
+        for warning in warnings:
+            _say(f"warning: {warning}")
     ran = {c.id for c in claims}
     entries = [c for c in data["claims"] if c["id"] in ran]  # a subset run keeps the folder's other claims
     refuted = [c["id"] for c in entries if c["verdict"] == "refuted"]
     kept = len(data["claims"]) - len(entries)
-    reports = ", ".join(str(out / f) for f in ("report.md", "report.tex", "report.pdf") if (out / f).exists())
-    print(f"{summary_line(entries)} ({res.computed} runs computed, {res.cached} from the cache, "
-          f"{res.failed} failed)" + (f"; {kept} other claims kept from earlier runs in {out}" if kept else ""))
-    if refuted:
-        print("refuted: " + ", ".join(refuted))
-    print(f"results: {out / 'results.json'}\nreports: {reports}")
+    reports = [str(out / f) for f in REPORT_FILES if (out / f).exists()]
     verdicts = {c["id"]: c["verdict"] for c in entries}
+    runs = {"computed": res.computed, "cached": res.cached, "failed": res.failed}
+    if args.json:
+        from proofs_check.report.tables import counts
+
+        print(json.dumps({"summary": summary_line(entries), "counts": counts(entries), "runs": runs,
+                          "verdicts": verdicts, "levels": {c["id"]: c.get("level") for c in entries},
+                          "kept": kept, "results": str(out / "results.json"), "reports": reports,
+                          "warnings": list(warnings)}, indent=2))
+    else:
+        print(f"{summary_line(entries)} ({res.computed} runs computed, {res.cached} from the cache, "
+              f"{res.failed} failed)" + (f"; {kept} other claims kept from earlier runs in {out}" if kept else ""))
+        if refuted and not args.quiet:
+            print("refuted: " + ", ".join(refuted))
+        if not args.quiet:
+            print(f"results: {out / 'results.json'}\nreports: {', '.join(reports)}")
     return EXIT_REFUTED if args.strict and failing(verdicts, args.strict) else 0
 
 
@@ -185,7 +223,9 @@ def cmd_mutate(args: argparse.Namespace) -> int:
         data = results.read(out)
     except results.ResultsError:
         return 0
-    report.build(out, data, pdf=not args.no_pdf)
+    from proofs_check.progress import stages
+
+    report.build(out, data, pdf=not args.no_pdf, notify=stages(True))
     return 0
 
 
@@ -221,13 +261,46 @@ def cmd_report(args: argparse.Namespace) -> int:
         data = results.read(args.dir)
     except results.ResultsError as exc:
         raise UsageError(str(exc)) from None
+    from proofs_check.progress import stages
+
     try:
-        built = report.build(args.dir, data, pdf=not args.no_pdf)
+        built = report.build(args.dir, data, pdf=not args.no_pdf, notify=stages(True))
     except OSError as exc:
         raise UsageError(f"cannot write the reports in {args.dir!r}: {exc.strerror or exc}") from None
     for warning in built.warnings:
         _say(f"warning: {warning}")
     print("wrote " + ", ".join(str(p) for p in built.paths if p.parent == Path(args.dir)))
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from proofs_check import diff, results
+
+    if args.slack_rtol < 0:
+        raise UsageError(f"--slack-rtol must be >= 0, got {args.slack_rtol}")
+    try:
+        a, b = diff.load(args.a), diff.load(args.b)
+    except results.ResultsError as exc:
+        raise UsageError(str(exc)) from None
+    found = diff.compare(a, b, slack_rtol=args.slack_rtol)
+    print(diff.dumps(found) if args.json else diff.render(found, args.a, args.b))
+    return EXIT_REFUTED if args.strict and found.worse else 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from proofs_check import export, results
+
+    formats = [f for f in export.FORMATS if getattr(args, f)] or list(export.FORMATS)
+    try:
+        data = results.read(args.results)
+    except results.ResultsError as exc:
+        raise UsageError(f"--from: {exc}") from None
+    try:
+        written = export.export(data, args.id, Path(args.results), Path(args.to), formats)
+    except KeyError:
+        raise UsageError(f"{args.id!r} is not in {Path(args.results) / results.FILENAME}; "
+                         f"it holds: {', '.join(sorted(c['id'] for c in data['claims']))}") from None
+    print("wrote " + (", ".join(str(p) for p in written) or "nothing (the claim has no figure to copy)"))
     return 0
 
 
@@ -300,6 +373,8 @@ def parser() -> argparse.ArgumentParser:
     ls = sub.add_parser("list", help="list the claims: id, paper, source, statement",
                         description="List the registered claims.")
     ls.add_argument("--paper", metavar="P", help="only this paper's claims (e.g. arora2018)")
+    ls.add_argument("--out", metavar="DIR", help="also show each claim's last verdict from DIR/results.json")
+    ls.add_argument("--json", action="store_true", help="print the claims as JSON (with --out: their verdicts)")
     _claims_path_option(ls)
     ls.set_defaults(func=cmd_list)
 
@@ -336,6 +411,10 @@ def parser() -> argparse.ArgumentParser:
                      help="certify the claims' instances in Arb ball arithmetic where a claim declares how")
     run.add_argument("--certify-prec", type=_positive_int, metavar="BITS",
                      help="Arb precision of --certify (default: each claim's, usually 200)")
+    run.add_argument("--quiet", action="store_true",
+                     help="no progress and no warnings on stderr; print only the summary line")
+    run.add_argument("--json", action="store_true",
+                     help="print the outcome as JSON (counts, verdicts, levels, runs, files) instead of text")
     _claims_path_option(run)
     run.set_defaults(func=cmd_run)
 
@@ -371,6 +450,33 @@ def parser() -> argparse.ArgumentParser:
     rep.add_argument("dir", type=_folder, metavar="DIR", help="folder holding results.json")
     rep.add_argument("--no-pdf", action="store_true", help="do not compile report.pdf")
     rep.set_defaults(func=cmd_report)
+
+    dif = sub.add_parser("diff", help="compare two runs: verdict, level and slack changes, new and removed claims",
+                         description="Compare the results of two runs (output folders or results.json files): "
+                                     "verdict changes (marked WORSE when a verdict moved down confirmed < "
+                                     "inconclusive < not reproduced < refuted), level changes, slack changes "
+                                     "beyond --slack-rtol, claims that are new in B or gone from A.")
+    dif.add_argument("a", metavar="A", help="the earlier run: an output folder or its results.json")
+    dif.add_argument("b", metavar="B", help="the later run: an output folder or its results.json")
+    dif.add_argument("--strict", action="store_true", help="exit 1 when a verdict got worse")
+    dif.add_argument("--slack-rtol", type=float, default=0.01, metavar="R",
+                     help="relative change of a slack (min, median, max) reported as a change (default: 0.01)")
+    dif.add_argument("--json", action="store_true", help="print the changes as JSON")
+    dif.set_defaults(func=cmd_diff)
+
+    exp = sub.add_parser("export", help="write one claim's evidence table (LaTeX) and figures (PNG, PDF) for a paper",
+                         description="Write one claim's evidence table as a LaTeX table (booktabs) and its figures "
+                                     "as PNG and/or PDF, from a run's results.json (no rerun). Without --latex, "
+                                     "--png or --pdf, all three.")
+    exp.add_argument("id", metavar="ID", help="the claim id, e.g. wu2019.zas_iteration_bound")
+    exp.add_argument("--from", dest="results", default=str(Path("reports") / "standard"), metavar="DIR",
+                     help="the run's output folder (default: reports/standard)")
+    exp.add_argument("--to", default="export", metavar="DIR", help="where to write the files (default: export)")
+    exp.add_argument("--latex", action="store_true", help="the evidence table as <id>-table.tex")
+    exp.add_argument("--png", action="store_true", help="the figures as PNG")
+    exp.add_argument("--pdf", action="store_true", help="the figures as PDF")
+    _claims_path_option(exp)
+    exp.set_defaults(func=cmd_export)
 
     der = sub.add_parser("derive", help="print the symbolic derivations (pretty and LaTeX)",
                          description="Print the derivations of lintheory.symbolic, step by step.")

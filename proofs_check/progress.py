@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from typing import Protocol, TextIO
 
 
@@ -101,3 +102,29 @@ def make(show: bool, stream: TextIO | None = None) -> Progress:
         return Silent()
     stream = stream or sys.stderr
     return Bar(stream) if stream.isatty() else Lines(stream)
+
+
+class Stages:
+    """The stages of building the reports, one line each on ``stream``; repeated stages (one per claim's
+    figures) at most one line every ``every`` seconds, so a long build is never silent and never noisy."""
+
+    def __init__(self, stream: TextIO, every: float = 5.0):
+        self._stream, self._every = stream, every
+        self._t0 = time.monotonic()
+        self._last = -every
+        self._kind = ""
+
+    def __call__(self, message: str) -> None:
+        now = time.monotonic() - self._t0
+        kind = message.split(" (", 1)[0].rsplit(" ", 1)[0]  # "drawing the figures of", "writing", ...
+        if kind == self._kind and now - self._last < self._every:
+            return
+        self._kind, self._last = kind, now
+        print(f"proofs-check: reports: {message} [{now:.0f}s]", file=self._stream, flush=True)
+
+
+def stages(show: bool, stream: TextIO | None = None) -> Callable[[str], None]:
+    """A report-building notifier: :class:`Stages` on ``stream`` (default: stderr), or one that says nothing."""
+    if not show:
+        return lambda message: None
+    return Stages(stream or sys.stderr)

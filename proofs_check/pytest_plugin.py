@@ -54,6 +54,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim: a proofs_check claim collected by --claims")
 
 
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    """One header line: how many claims ``--claims`` selects, before anything runs."""
+    patterns = config.getoption("claims")
+    if not patterns:
+        return []
+    from proofs_check import registry
+
+    try:
+        n = len(registry.select(patterns))
+    except registry.UnknownClaimError as exc:  # reported as a usage error at collection
+        return [f"proofs-check: --claims {' '.join(patterns)}: {exc}"]
+    return [f"proofs-check: {n} claim{'s' * (n != 1)} selected by --claims {' '.join(patterns)} "
+            f"(profile {config.getoption('claims_profile')}, seed {config.getoption('claims_seed')})"]
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     patterns = config.getoption("claims")
@@ -66,10 +81,14 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     except registry.UnknownClaimError as exc:
         raise pytest.UsageError(f"--claims: {exc}") from None
     config.stash[_STATE] = _Session(config)
+    added = []
     for claim in claims:
         item = ClaimItem.from_parent(session, name=claim.id, nodeid=f"claims::{claim.id}", claim=claim)
         item.add_marker("claim")
-        items.append(item)
+        added.append(item)
+    items.extend(added)
+    # the terminal's "collected N items" counts collection reports: report the claims as one
+    config.hook.pytest_collectreport(report=pytest.CollectReport("claims", "passed", None, added))
 
 
 class _Session:

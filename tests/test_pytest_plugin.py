@@ -122,3 +122,9 @@ def test_smoke_run_of_every_registered_claim(pytester):
     assert "errors" not in outcomes and "error" not in outcomes, result.stdout.str()
     decided = sum(outcomes.get(k, 0) for k in ("passed", "failed", "xfailed"))
     assert decided == len(claims), outcomes
+
+
+def test_header_and_collected_count_include_the_claims(toys):
+    result = _run(toys, "--claims", "toy0000.*", "--co")
+    result.stdout.fnmatch_lines(["proofs-check: 6 claims selected by --claims toy0000.* (profile quick, seed 0)",
+                                 "collected 6 items"])

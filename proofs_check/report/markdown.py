@@ -12,13 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote
 
 from tabulate import tabulate
 
 from proofs_check import results
 from proofs_check.report.figures import Drawn
 from proofs_check.report.safe_latex import admit_math
-from proofs_check.report.tables import (FAILURE_HEADERS, evidence_table, failure_rows, is_display_math, one_line,
+from proofs_check.report.tables import (CHECK_HEADERS, FAILURE_HEADERS, Row, check_rows, evidence_table,
+                                        failure_rows, is_display_math, one_line, paper_links, paper_text,
                                         power_cell, provenance_rows, summary_line, verdict_label, verdict_rows)
 from proofs_check.search.results import certification_cell, search_cell
 
@@ -67,6 +69,19 @@ def _math_block(latex: str, indent: str = "") -> str | None:
     return "\n".join(indent + line for line in [f"{fence}math", *admitted.splitlines(), fence])
 
 
+def _code(value: str) -> str:
+    """Inline code that survives any backticks inside it."""
+    value = " ".join(str(value).split())
+    longest = max((len(part) for part in re.findall(r"`+", value)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if value.startswith("`") or value.endswith("`") else ""
+    return f"{fence}{pad}{value}{pad}{fence}"
+
+
+def _row_text(row: Row) -> str:
+    return _code(row.text) if row.style in ("formula", "command") else text(row.text)
+
+
 def _statement(latex: str) -> str:
     block = _math_block(latex) if is_display_math(latex) else None
     if block is not None:
@@ -84,7 +99,10 @@ def _claim_section(claim: Mapping[str, Any], drawn: Sequence[Drawn], seconds: fl
            f"Paper {code(claim['paper'])}, {text(claim['source'])}; kind: {text(claim['kind'])}; "
            f"{claim['runs']} runs ({claim['failed_runs']} failed){took}.", "",
            _statement(claim["statement_latex"]), "",
-           _table(["", ""], [(f"**{text(label)}**", text(value)) for label, value in verdict_rows(claim)]), ""]
+           _table(["", ""], [(f"**{text(r.label)}**", _row_text(r)) for r in verdict_rows(claim)]), ""]
+    checks = check_rows(claim)
+    if checks:
+        out += ["Checks:", "", _table(CHECK_HEADERS, [[text(cell) for cell in row] for row in checks]), ""]
     if claim.get("symbolic"):
         out += ["Symbolic side (`lintheory.symbolic`):", ""]
         for name, latex in claim["symbolic"].items():
@@ -119,4 +137,11 @@ def render(data: Mapping[str, Any], drawn: Mapping[str, Sequence[Drawn]]) -> str
            _table(["Field", "Value"], [(text(k), text(v)) for k, v in provenance_rows(prov)]), ""]
     for claim in claims:
         out += _claim_section(claim, drawn.get(claim["id"], ()), results.claim_seconds(data, claim))
+    records = data.get("bibliography") or []
+    if records:
+        out += ["## References", ""]
+        for rec in records:
+            links = ", ".join(f"[{text(label)}]({quote(url, safe=':/')})" for label, url in paper_links(rec))
+            out += [f'- <a id="paper-{_anchor(str(rec.get("key")))}"></a>**[{text(str(rec.get("key")))}]** '
+                    f"{text(paper_text(rec))}" + (f" {links}" if links else ""), ""]
     return "\n".join(out).rstrip() + "\n"

@@ -1,27 +1,37 @@
-"""Report content shared by the Markdown and LaTeX writers: number formatting, capped evidence tables."""
+"""Report content shared by the Markdown, LaTeX and HTML writers: cells, rows, capped evidence tables.
+
+Every function here returns plain text; each writer escapes it for its own format.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 MAX_ROWS = 24
+MAX_LISTED = 6  # a longer list in a cell is summarised by its length and range
 _FIRST_COLUMNS = ("predicted", "observed", "slack", "error", "allowed", "status")
 
 
 def fmt(x: Any) -> str:
-    """A cell: 4 significant digits for floats, ``-`` for missing, compact JSON for containers."""
+    """A cell: 4 significant digits for floats, ``-`` for missing; lists as ``(a, b)`` (long numeric ones
+    as their count and range) and mappings as ``k=v``, never raw JSON."""
     if x is None:
         return "-"
     if isinstance(x, bool):
         return "yes" if x else "no"
     if isinstance(x, float):
         return f"{x:.4g}"
-    if isinstance(x, (list, dict)):
-        text = json.dumps(x, separators=(",", ":"))
-        return text if len(text) <= 40 else text[:37] + "..."
+    if isinstance(x, Mapping):
+        return ", ".join(f"{k}={fmt(v)}" for k, v in x.items())
+    if isinstance(x, (list, tuple)):
+        numbers = [v for v in x if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if len(x) > MAX_LISTED and len(numbers) == len(x):
+            return f"{len(x)} values in [{fmt(min(numbers))}, {fmt(max(numbers))}]"
+        if len(x) > MAX_LISTED:
+            return "(" + ", ".join(fmt(v) for v in x[:MAX_LISTED]) + f", ... {len(x) - MAX_LISTED} more)"
+        return "(" + ", ".join(fmt(v) for v in x) + ")"
     return str(x)
 
 
@@ -113,41 +123,114 @@ def power_cell(claim: Mapping[str, Any]) -> str:
     return f"{power.get('caught', 0)}/{power.get('mutants')} mutants caught"
 
 
-def verdict_rows(claim: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """What was compared, how, and the headline numbers of the evidence, as (label, text) rows."""
-    stated = [(label, str(claim[key])) for label, key in (("Predicted", "predicted"), ("Observed", "observed"),
-                                                          ("Tolerance", "tolerance"), ("Arithmetic", "arithmetic"))]
+Style = Literal["text", "formula", "command"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a claim's verdict table. ``style``: ``formula`` (a short formula in plain words,
+    typeset in a fixed-width font), ``command`` (a shell command, to be copied verbatim) or ``text``."""
+
+    label: str
+    text: str
+    style: Style = "text"
+
+
+def verdict_rows(claim: Mapping[str, Any]) -> list[Row]:
+    """What was compared, how, and the headline numbers of the evidence."""
+    stated = [Row(label, str(claim[key]), "formula" if key in ("predicted", "observed") else "text")
+              for label, key in (("Predicted", "predicted"), ("Observed", "observed"), ("Tolerance", "tolerance"),
+                                 ("Arithmetic", "arithmetic"))]
     return stated + _highlights(claim)
 
 
-def _highlights(claim: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """The headline numbers of a claim's evidence: slack range, fitted exponent, max error."""
+def slack_text(slack: Any) -> str | None:
+    if not isinstance(slack, Mapping):
+        return None
+    return f"min {fmt(slack.get('min'))}, median {fmt(slack.get('median'))}, max {fmt(slack.get('max'))}"
+
+
+def fit_text(fit: Any) -> tuple[str, str] | None:
+    """``("Fitted exponent", "0.87, 95% CI [...], claimed ...")`` for a fit, or ``None``."""
+    if not isinstance(fit, Mapping):
+        return None
+    name = next((k for k in ("exponent", "slope", "rate", "factor") if k in fit), None)
+    if name is None:
+        return None
+    ci = fit.get("ci95") or [None, None]
+    text = f"{fmt(fit[name])}, 95% CI [{fmt(ci[0])}, {fmt(ci[1])}]"
+    if "expected" in fit:
+        text += f", claimed {str(fit.get('sense', 'equal')).replace('_', ' ')} {fmt(fit['expected'])}"
+    if "n" in fit:
+        text += f", n = {fit['n']}"
+    return f"Fitted {name}", text
+
+
+def _highlights(claim: Mapping[str, Any]) -> list[Row]:
+    """The headline numbers of a claim's evidence: slack range, fitted exponent, max error, search, Arb."""
     ev = claim.get("evidence") or {}
     out = []
-    slack = ev.get("slack")
-    if isinstance(slack, Mapping):
-        out.append(("Slack (observed / predicted)",
-                    f"min {fmt(slack.get('min'))}, median {fmt(slack.get('median'))}, max {fmt(slack.get('max'))}"))
-    fit = ev.get("fit")
-    if isinstance(fit, Mapping):
-        name = next((k for k in ("exponent", "slope", "rate", "factor") if k in fit), None)
-        if name is not None:
-            ci = fit.get("ci95") or [None, None]
-            text = f"{fmt(fit[name])}, 95% CI [{fmt(ci[0])}, {fmt(ci[1])}]"
-            if "expected" in fit:
-                text += f", claimed {fit.get('sense', 'equal').replace('_', ' ')} {fmt(fit['expected'])}"
-            if "n" in fit:
-                text += f", n = {fit['n']}"
-            out.append((f"Fitted {name}", text))
+    slack = slack_text(ev.get("slack"))
+    if slack:
+        out.append(Row("Slack (observed / predicted)", slack))
+    fit = fit_text(ev.get("fit"))
+    if fit:
+        out.append(Row(*fit))
     if "max_error" in ev:
-        out.append(("Max error", fmt(ev["max_error"])))
+        out.append(Row("Max error", fmt(ev["max_error"])))
     if ev.get("violations"):
-        out.append(("Violating instances", "; ".join(params_text(p) for p in ev["violations"][:5])
-                    + (f" (and {len(ev['violations']) - 5} more)" if len(ev["violations"]) > 5 else "")))
-    from proofs_check.search.results import certification_detail, search_detail
+        out.append(Row("Violating instances", "; ".join(params_text(p) for p in ev["violations"][:5])
+                       + (f" (and {len(ev['violations']) - 5} more)" if len(ev["violations"]) > 5 else "")))
+    search = claim.get("search") or {}
+    if search:
+        out.append(Row("Counterexample search", str(search.get("summary", ""))))
+        if search.get("command"):
+            out.append(Row("Rerun the search's instance", str(search["command"]), "command"))
+    from proofs_check.search.results import certification_detail
 
-    out += [(label, text) for label, text in (("Counterexample search", search_detail(claim)),
-                                              ("Arb certification", certification_detail(claim))) if text]
+    cert = certification_detail(claim)
+    if cert:
+        out.append(Row("Arb certification", cert))
+    return out
+
+
+CHECK_HEADERS = ("Check", "Level", "Role", "Verdict", "Predicted", "Observed", "Tolerance", "Slack / fit")
+
+
+def check_rows(claim: Mapping[str, Any]) -> list[tuple[str, ...]]:
+    """The claim's judged checks (schema 2), one row each, as text cells."""
+    rows = []
+    for c in claim.get("checks") or []:
+        fit = fit_text(c.get("fit"))
+        headline = slack_text(c.get("slack")) or (fit[1] if fit else "-")
+        rows.append((str(c.get("label", "")), LEVEL_WORDS.get(c.get("level"), str(c.get("level", "-"))),
+                     str(c.get("role", "-")), str(c.get("verdict", "-")).replace("_", " "),
+                     str(c.get("predicted", "")), str(c.get("observed", "")), str(c.get("tolerance", "")), headline))
+    return rows
+
+
+def paper_text(record: Mapping[str, Any]) -> str:
+    """A bibliography entry in one line: authors, title, venue, year, arXiv id, DOI."""
+    authors = list(record.get("authors") or [])
+    names = ", ".join(authors[:-1]) + f" and {authors[-1]}" if len(authors) > 1 else "".join(authors)
+    parts = [f"{names}." if names else "", f"{record.get('title', '')}.",
+             f"{record.get('venue', '')}, {record.get('year', '')}."]
+    if record.get("arxiv"):
+        parts.append(f"arXiv:{record['arxiv']}.")
+    if record.get("doi"):
+        parts.append(f"doi:{record['doi']}.")
+    if record.get("note"):
+        parts.append(str(record["note"]))
+    return " ".join(p for p in parts if p)
+
+
+def paper_links(record: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(text, URL) of a paper's arXiv page and DOI."""
+    out = []
+    if record.get("arxiv"):
+        out.append((f"arXiv:{record['arxiv']}", f"https://arxiv.org/abs/{record['arxiv']}"))
+    if record.get("doi"):
+        out.append((f"doi:{record['doi']}", f"https://doi.org/{record['doi']}"))
     return out
 
 

