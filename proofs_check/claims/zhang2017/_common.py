@@ -14,7 +14,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from lintheory.lifted import (
-    LiftedConfig, LiftedState, NNLSConfig, bcd, forward_state, kkt_residual, layer_input,
+    BlockEvent, LiftedConfig, LiftedState, NNLSConfig, bcd, forward_state, kkt_residual, layer_input,
 )
 from lintheory.sgd import init_weights
 from proofs_check import data
@@ -104,7 +104,7 @@ def run_descent(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     """A short BCD run that records F before and after every block update, the smallest hidden
     entry after every sweep, and F and the step norm per sweep."""
     X, Y, state, cfg = start(params, seed)
-    events = []
+    events: list[BlockEvent] = []
     hidden_min = []
 
     def watch(t: int, s: LiftedState) -> float:
@@ -162,14 +162,16 @@ def descent_strategy(etas: Any) -> Any:
 
 # ----------------------------------------------------------------------------- long runs (L3, L4, T1, T2)
 
-def long_grid(profile: str, inner: str) -> list[dict]:
+def long_grid(profile: str, inner: str, sweeps: Mapping[str, int] | None = None) -> list[dict]:
+    """Digits runs (M = 300) for the convergence claims; ``sweeps`` per profile overrides 500/3000/10000."""
     base = {"data": "digits", "M": 300, "lam": 0.1, "eta": 0.1, "inner": inner}
+    budget = {"quick": 500, "standard": 3000, "full": 10_000, **(sweeps or {})}
     if profile == "quick":
-        return [{**base, "hidden": [16, 16], "output": "free", "sweeps": 500}]
-    sweeps = 3000 if profile == "standard" else 10_000
-    return [{**base, "hidden": [16, 16], "output": "free", "sweeps": sweeps},
-            {**base, "hidden": [16, 16], "output": "none", "sweeps": sweeps},
-            {**base, "hidden": [16], "output": "free", "sweeps": sweeps}]
+        return [{**base, "hidden": [16, 16], "output": "free", "sweeps": budget["quick"]}]
+    n = budget[profile]
+    return [{**base, "hidden": [16, 16], "output": "free", "sweeps": n},
+            {**base, "hidden": [16, 16], "output": "none", "sweeps": n},
+            {**base, "hidden": [16], "output": "free", "sweeps": n}]
 
 
 def run_long(params: Mapping[str, Any], seed: int) -> dict[str, Any]:

@@ -19,14 +19,15 @@ import math
 import statistics
 import time
 from dataclasses import asdict, dataclass, replace
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
 from lintheory import sgd
 from lintheory.lifted import (
-    LiftedConfig, NNLSConfig, bcd, forward, forward_state, lifted_scores, predict,
+    LiftedConfig, NNLSConfig, bcd, forward, forward_state, layer_input, lifted_scores, predict,
 )
+from lintheory.lifted.model import Loss, Output
 from lintheory.lifted.threesplit import ThreeSplitConfig, three_split_bcd
 from proofs_check import data
 
@@ -66,11 +67,11 @@ class Variant:
     gamma_max: float = math.inf
     lam_per_sample: float = 3e-7
     eta: float = 1e-3
-    loss: str = "squared"
-    output: str = "free"
+    loss: Loss = "squared"
+    output: Output = "free"
     init: str = "he"
     inner: int = 10
-    inner_method: str = "pg"
+    inner_method: Literal["pg", "apg", "exact"] = "pg"
     order: str = "forward"
 
     def config(self, layers: int, M: int, t: int = 1) -> LiftedConfig:
@@ -102,7 +103,21 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
     replace(_PLAIN, name="prox", description="proximal weight eta 1 (damped updates)", eta=1.0),
     replace(_PLAIN, name="tuned", description="output none + lambda 0.01 per sample (best holdout in development)",
             output="none", lam_per_sample=0.01),
-)}
+    replace(_PLAIN, name="backward", description="output none + lambda 0.01 per sample, backward layer order",
+            output="none", lam_per_sample=0.01, order="backward"),
+    replace(_PLAIN, name="backward_prox1", description="backward, output none, lambda 0.01, eta 1",
+            output="none", lam_per_sample=0.01, order="backward", eta=1.0),
+    replace(_PLAIN, name="backward_gamma10", description="backward, output none, lambda 0.01, gamma 10",
+            output="none", lam_per_sample=0.01, order="backward", gamma=10.0),
+    replace(_PLAIN, name="backward_continuation", description="backward, output none, lambda 0.01, gamma 1 x 1.1 "
+            "per sweep up to 30", output="none", lam_per_sample=0.01, order="backward", gamma_growth=1.1,
+            gamma_max=30.0),
+    replace(_PLAIN, name="backward_hinge", description="backward, squared hinge, free output, lambda 0.01",
+            loss="squared_hinge", lam_per_sample=0.01, order="backward"),
+    replace(_PLAIN, name="backward_exact", description="backward, output none, lambda 0.01, exact NNLS blocks",
+            output="none", lam_per_sample=0.01, order="backward", inner_method="exact"),
+    replace(_PLAIN, name="backward_weak_ridge", description="backward, output none, lambda 3e-7 per sample",
+            output="none", order="backward"))}
 
 
 @dataclass(frozen=True)
@@ -124,6 +139,17 @@ def _prepare(dataset: str, hidden: str, replicate: int) -> _Data:
 
 def _error(W, X: np.ndarray, y: np.ndarray) -> float:
     return float(np.mean(predict(W, X, True) != y))
+
+
+def negative_fraction(W, X: np.ndarray) -> list[float]:
+    """Per hidden layer, the share of negative pre-activations of the forward pass on X: 0 means the
+    ReLUs act as the identity everywhere, i.e. the network computes a linear map on these inputs."""
+    h, out = X, []
+    for w in W[:-1]:
+        z = w @ layer_input(h, True)
+        out.append(float(np.mean(z < 0)))
+        h = np.maximum(z, 0.0)
+    return out
 
 
 def run_bcd(dataset: str, hidden: str, variant: str, replicate: int, seed: int, sweeps: int,
@@ -161,6 +187,7 @@ def run_bcd(dataset: str, hidden: str, variant: str, replicate: int, seed: int, 
         "monotone": (not v.scheduled) and all(b <= a * (1 + 1e-12) for a, b in zip(F, F[1:])),
         "lifted_fit_error": float(np.mean(np.argmax(scores, axis=0) != d.y["fit"])),
         "forward_mismatch": _mismatch(state, Xf),
+        "negative_fraction": negative_fraction(state.W, Xf), "negative_fraction_init": negative_fraction(W0, Xf),
         "seconds_per_sweep": seconds / max(sweeps, 1), "variant": asdict(v) | {"gamma_max": str(v.gamma_max)},
     }
 
@@ -168,7 +195,7 @@ def run_bcd(dataset: str, hidden: str, variant: str, replicate: int, seed: int, 
 def _mismatch(state, X: np.ndarray) -> list[float]:
     """Relative distance of each hidden lifted block from the forward pass of the weights."""
     h = forward(state.W, X, True)
-    return [float(np.linalg.norm(u - f) / max(np.linalg.norm(f), 1e-300))
+    return [float(np.linalg.norm(u - f)) / max(float(np.linalg.norm(f)), 1e-300)
             for u, f in zip(state.U, h[:len(state.W) - 1])]
 
 
@@ -192,6 +219,7 @@ def run_baseline(dataset: str, hidden: str, solver: str, replicate: int, seed: i
                   rngs[-1])
     out = {"lr": lr, "tuning_holdout_error": dict(zip(map(str, LEARNING_RATES[solver]), tuning)),
            "train_loss": list(r.epoch_loss), "diverged": r.diverged,
+           "negative_fraction": negative_fraction(r.W, d.X["fit"]),
            "seconds": time.perf_counter() - start}
     out.update({f"{k}_error": (1.0 if r.diverged else _error(r.W, d.X[k], d.y[k]))
                 for k in ("fit", "holdout", "test")})
@@ -227,13 +255,13 @@ def run_three_split(dataset: str, hidden: str, replicate: int, seed: int, sweeps
         if t in marks:
             seen.append({k: _error(s.W, d.X[k], d.y[k]) for k in ("fit", "holdout", "test")})
 
-    values, _ = three_split_bcd(d.X["fit"], data.one_hot(d.y["fit"]), W0, cfg, sweeps, observe)
+    values, final = three_split_bcd(d.X["fit"], data.one_hot(d.y["fit"]), W0, cfg, sweeps, observe)
     M = d.X["fit"].shape[1]
     return {"checkpoints": [t for t in sorted(marks) if t <= sweeps],
             **{f"{k}_error": [e[k] for e in seen] for k in ("fit", "holdout", "test")},
             "objective_per_sample": [v / M for v in values],
             "monotone": all(b <= a * (1 + 1e-12) for a, b in zip(values, values[1:])),
-            "config": asdict(cfg)}
+            "negative_fraction": negative_fraction(final.W, d.X["fit"]), "config": asdict(cfg)}
 
 
 def paired_difference(a: dict[int, float], b: dict[int, float]) -> tuple[float, float, int]:

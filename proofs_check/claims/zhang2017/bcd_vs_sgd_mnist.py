@@ -55,6 +55,10 @@ THREE_SPLIT = ThreeSplitConfig(gamma=1.0, rho=1.0, alpha=0.5)
 
 
 def grid(profile: str) -> list[dict]:
+    hiddens: tuple[str, ...]
+    reps: tuple[int, ...]
+    ablation_reps: tuple[int, ...]
+    ablation: tuple[str, ...]
     if profile == "quick":
         dataset, hiddens, reps, ablation_reps = "digits", ("32x2",), (0, 1, 2), (0,)
         sgd_budget, ablation = {"tune_epochs": 3, "epochs": 15}, ("plain",)
@@ -100,6 +104,12 @@ def _errors(runs: Sequence[RunRecord], split: str) -> dict[int, float]:
     return {r.params["replicate"]: r.value[f"{split}_error"] for r in runs}
 
 
+def _negative(runs: Sequence[RunRecord]) -> list[float] | None:
+    """Mean share of negative pre-activations per hidden layer after training (None for the linear control)."""
+    fractions = [r.value["negative_fraction"] for r in runs if "negative_fraction" in r.value]
+    return np.mean(fractions, axis=0).round(3).tolist() if fractions else None
+
+
 def _row(hidden: str, method: str, test: Mapping[int, float], fit: Mapping[int, float], status: str,
          **extra: Any) -> dict[str, Any]:
     t = list(test.values())
@@ -113,17 +123,20 @@ def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
     for r in runs:
         groups.setdefault((r.params["hidden"], r.params["method"], r.params.get("variant")), []).append(r)
     hiddens = list(dict.fromkeys(h for h, m, v in groups if m == "bcd" and v == "tuned"))
-    rows, controls, claims = [], {"test": [], "train": []}, []
+    rows: list[dict[str, Any]] = []
+    controls: dict[str, list[tuple[str, float, float, int]]] = {"test": [], "train": []}
+    claims: list[tuple[str, str, float, float, str]] = []
     series: dict[str, Any] = {"errors": {}, "objective": {}, "train_loss": {}, "ablation": {},
                               "checkpoints": list(CHECKPOINTS)}
     for hidden in hiddens:
         b = _at_best_sweep(groups[(hidden, "bcd", "tuned")])
         ridge = groups[(hidden, "ridge", None)]
         ref = _at_best_sweep(groups[(hidden, "three_split", None)])
-        rows.append(_row(hidden, "BCD tuned", b["test"], b["fit"], "headline", sweeps=b["sweeps"]))
+        rows.append(_row(hidden, "BCD tuned", b["test"], b["fit"], "headline", sweeps=b["sweeps"],
+                         negative_preactivations=_negative(groups[(hidden, "bcd", "tuned")])))
         rows.append(_row(hidden, "ridge linear classifier", _errors(ridge, "test"), _errors(ridge, "fit"), "control"))
         rows.append(_row(hidden, "three-split BCD (reference)", ref["test"], ref["fit"], "reference",
-                         sweeps=ref["sweeps"]))
+                         sweeps=ref["sweeps"], negative_preactivations=_negative(groups[(hidden, "three_split", None)])))
         for split, key in (("test", "test"), ("train", "fit")):
             d, sem, n = protocol.paired_difference(b[key], _errors(ridge, key))
             controls[split].append((hidden, d, sem, n))
@@ -140,7 +153,8 @@ def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
             claims.append((hidden, solver, d, sem, status))
             rows.append(_row(hidden, solver, _errors(srs, "test"), _errors(srs, "fit"), status,
                              predicted=statistics.fmean(b["test"].values()) + k["margin"], paired_diff=d,
-                             paired_sem=sem, lr=sorted({r.value["lr"] for r in srs})))
+                             paired_sem=sem, lr=sorted({r.value["lr"] for r in srs}),
+                             negative_preactivations=_negative(srs)))
             series["errors"][hidden][solver] = [rows[-1]["observed"], rows[-1]["std"]]
             series["train_loss"].setdefault(hidden, {})[solver] = np.mean(
                 [r.value["train_loss"] for r in srs], axis=0).tolist()
@@ -148,7 +162,7 @@ def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
             if h == hidden and m == "bcd" and v != "tuned":
                 a = _at_best_sweep(vrs)
                 rows.append(_row(hidden, f"BCD {v}", a["test"], a["fit"], "ablation", sweeps=a["sweeps"],
-                                 setting=protocol.VARIANTS[v].description))
+                                 setting=protocol.VARIANTS[v].description, negative_preactivations=_negative(vrs)))
                 series["ablation"][v] = a["holdout_curve"]
     table = {"table": rows, "series": series}
     out: list[Check] = []

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from lintheory import fit
-from lintheory.lifted import LiftedConfig, NNLSConfig, bcd, forward_state, sweep_flop_terms
+from lintheory.lifted import BlockEvent, LiftedConfig, NNLSConfig, bcd, forward_state, sweep_flop_terms
 from lintheory.sgd import init_weights
 from proofs_check.checks import Scaling
 from proofs_check.claim import Claim, Figure, Mutant, RunRecord
@@ -54,7 +54,7 @@ def run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
         X, Y, widths = problem(params["dataset"], M, params["hidden"], rng)
         cfg = LiftedConfig.uniform(len(widths) - 1, 1.0, 1e-3 * M, eta=1e-3, bias=True)
         state = forward_state(init_weights(widths, rng, "he"), X, cfg)
-        events = []
+        events: list[BlockEvent] = []
         bcd(X, Y, state, cfg, _WARMUP + _MEASURED, inner, on_block=events.append)
         counts = [[e.inner_iterations for e in events if e.sweep == t and e.block in
                    {f"U{n}" for n in range(1, cfg.layers)}] for t in range(_WARMUP + 1, _WARMUP + _MEASURED + 1)]

@@ -94,7 +94,7 @@ CLAIM = Claim(
                     r"r_t \to 0,\ r_t \le C_1\|x^t - x^{t-1}\|",
     grid=partial(long_grid, inner="pg20"), run=run_long, checks=checks,
     constants={"l3_factor": 2.0, "tail_length": 0.01, "l4_growth": 2.0, "kkt_drop": 1e-3},
-    mutants=(Mutant("l3_factor_0.05", "sum of squared steps <= 0.05 (F^0 - F^T)/eta (40 times tighter)",
-                    {"l3_factor": 0.05}),),
+    mutants=(Mutant("l3_factor_0.02", "sum of squared steps <= 0.02 (F^0 - F^T)/eta (100 times tighter)",
+                    {"l3_factor": 0.02}),),
     figures=(Figure("steps_and_kkt", "Step norms and KKT residuals against sweeps (log-log).", draw),),
 )

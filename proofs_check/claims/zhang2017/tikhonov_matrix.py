@@ -69,7 +69,7 @@ def run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     if params["arith"] == "float64":
         Q = tikhonov_matrix(W, gamma)
         s = np.concatenate(u)
-        lhs, quad = float(tikhonov_coupling(W, gamma, u)), float(s @ Q @ s)
+        lhs, quad = float(tikhonov_coupling(W, gamma, u)), float(s @ Q @ s)  # type: ignore[arg-type]
         diff, scale = abs(lhs - quad), float(np.abs(s) @ np.abs(Q) @ np.abs(s))
         eig, eig_uu = list(np.linalg.eigvalsh(Q)), list(np.linalg.eigvalsh(Q[d0:, d0:]))
         unit, asym = EPS, float(np.max(np.abs(Q - Q.T)))
@@ -87,9 +87,9 @@ def run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
         eig_uu = sorted(ctx.eigsy(ctx.matrix(Q[d0:, d0:].tolist()), eigvals_only=True))
         unit = float(ctx.mpf(10) ** (1 - ctx.dps))
         # keep the high-precision difference: float() of each side would hide it
-        lhs, quad, diff = float(lhs_m), float(quad_m), float(abs(lhs_m - quad_m))
+        lhs, quad, diff = float(lhs_m), float(quad_m), float(abs(lhs_m - quad_m))  # type: ignore[arg-type]
         asym = float(max(abs(x) for x in (Q - Q.T).ravel()))
-    norm_q = float(max(abs(e) for e in eig))
+    norm_q = max(abs(float(e)) for e in eig)
     tol_eig = 4 * D * unit * norm_q
     return {"dims": dims, "gamma": gamma, "coupling": lhs, "quadratic_form": quad, "difference": diff,
             "abs_scale": scale, "asymmetry": asym, "lambda_min_Q": float(eig[0]),
