@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.linalg
 
-from lintheory.lifted.model import forward, layer_input
+from lintheory.lifted.model import layer_input
 
 __all__ = ["ThreeSplitConfig", "ThreeSplitState", "relu_prox", "three_split_bcd", "three_split_init",
            "three_split_objective"]
@@ -147,7 +147,3 @@ def three_split_bcd(X: np.ndarray, Y: np.ndarray, W0: Sequence[np.ndarray], cfg:
             observe(t, s)
     return values, s
 
-
-def predict_weights(W: Sequence[np.ndarray], X: np.ndarray) -> np.ndarray:
-    """Class labels from the forward pass of weights with bias columns."""
-    return np.argmax(forward(W, X, True)[-1], axis=0)

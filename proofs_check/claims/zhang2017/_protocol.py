@@ -114,8 +114,6 @@ VARIANTS: dict[str, Variant] = {v.name: v for v in (
             gamma_max=30.0),
     replace(_PLAIN, name="backward_hinge", description="backward, squared hinge, free output, lambda 0.01",
             loss="squared_hinge", lam_per_sample=0.01, order="backward"),
-    replace(_PLAIN, name="backward_exact", description="backward, output none, lambda 0.01, exact NNLS blocks",
-            output="none", lam_per_sample=0.01, order="backward", inner_method="exact"),
     replace(_PLAIN, name="backward_weak_ridge", description="backward, output none, lambda 3e-7 per sample",
             output="none", order="backward"))}
 

@@ -32,6 +32,16 @@ three-splitting, :mod:`lintheory.lifted.threesplit`) runs on the same splits as 
 test in %) are listed in ``docs/zhang2017_variants.md`` with their numbers; the ablation rows of
 this claim's table rerun them on every standard report.
 
+**Why this reconstruction fails its controls (diagnosis, measured).** At the forward pass
+:math:`u = \max(0, Wh)` the lifted coupling equals :math:`\frac\gamma2\|\min(Wh, 0)\|^2`: the objective
+penalises every negative pre-activation, so its minimisers prefer weights whose pre-activations are
+non-negative on the training data, where each ReLU is the identity and the network is linear. The
+share of negative pre-activations falls from about 51% at initialisation to 4-11% (digits) and
+0.7-4% (MNIST-5k) under the lifted BCD, against 13-41% under Adam (column
+``negative_preactivations`` of the table); started from an Adam-trained network, the BCD degrades
+it towards the linear classifier's error. More sweeps, exact blocks, sweep order, gamma schedules,
+output treatment and loss do not remove the pull (``docs/zhang2017_variants.md``).
+
 **Check.** Per solver, the paired difference BCD minus solver plus ``margin`` (0) must be negative;
 a significant positive difference (beyond two standard errors) violates the statement.
 """
