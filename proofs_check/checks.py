@@ -121,12 +121,18 @@ class Scaling(Check):
     tol: float = 0.0
     sense: Literal["equal", "at_most", "at_least"] = "equal"
     max_ci_width: float | None = None
+    points: tuple[Sequence[float], Sequence[float]] | None = None  # the fitted (x, y), for the default figure
 
     kind = "scaling"
 
     def verdict(self) -> Verdict:
-        return judging.scaling_verdict(self.fit, self.expected, tol=self.tol, sense=self.sense,
-                                       max_ci_width=self.max_ci_width, **self._texts())
+        v = judging.scaling_verdict(self.fit, self.expected, tol=self.tol, sense=self.sense,
+                                    max_ci_width=self.max_ci_width, **self._texts())
+        if self.points is None:
+            return v
+        x, y = self.points
+        return replace(v, evidence={**v.evidence, "fit": {**v.evidence["fit"], "x": judging.jsonable(list(x)),
+                                                          "y": judging.jsonable(list(y))}})
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,9 +25,32 @@ def _pairs(evidence: Mapping[str, Any]) -> list[tuple[float, float]]:
     return out
 
 
+def _draw_fit(fit: Mapping[str, Any], ax: Any) -> bool:
+    """The fitted points on log-log axes with the fitted power law, when the fit carries them."""
+    x, y = fit.get("x"), fit.get("y")
+    if not (isinstance(x, list) and isinstance(y, list) and x and len(x) == len(y)):
+        return False
+    name = next((k for k in ("exponent", "slope", "rate") if isinstance(fit.get(k), (int, float))), None)
+    ax.plot(x, y, "o", ms=4, label="observed")
+    if name == "exponent" and isinstance(fit.get("log_prefactor"), (int, float)):
+        xs = sorted(v for v in x if isinstance(v, (int, float)) and v > 0)
+        ax.plot(xs, [math.exp(fit["log_prefactor"]) * v ** fit["exponent"] for v in xs], "k--", lw=1,
+                label=f"fit: exponent {fit['exponent']:.3g}")
+    if all(isinstance(v, (int, float)) and v > 0 for v in x + y):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+    ax.set_xlabel("x")
+    ax.set_ylabel("y")
+    ax.legend(loc="best", fontsize=8)
+    return True
+
+
 def draw_predicted_observed(evidence: Mapping[str, Any], ax: Any) -> None:
+    """Predicted against observed over the first table; else the first fit's points."""
     pairs = _pairs(evidence)
     if not pairs:
+        if isinstance(evidence.get("fit"), Mapping) and _draw_fit(evidence["fit"], ax):
+            return
         ax.text(0.5, 0.5, "no numeric predicted/observed pairs in the evidence", ha="center", va="center",
                 transform=ax.transAxes)
         ax.set_axis_off()
@@ -45,7 +68,8 @@ def draw_predicted_observed(evidence: Mapping[str, Any], ax: Any) -> None:
 
 
 PREDICTED_OBSERVED = Figure("predicted_observed", "Observed against predicted on every instance of the claim's "
-                            "first table (dashed: observed = predicted).", draw_predicted_observed)
+                            "first table (dashed: observed = predicted), or the points of its first fit.",
+                            draw_predicted_observed)
 
 
 def figures_of(claim: Claim) -> tuple[Figure, ...]:

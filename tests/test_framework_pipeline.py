@@ -60,7 +60,10 @@ def test_known_verdicts_reach_results_and_every_report(tmp_path, monkeypatch):
     built = report.build(tmp_path, on_disk, lambda cid: (), pdf=False)
     assert built.warnings == () and (tmp_path / "report.md").read_text() == md
     assert sorted(p.name for p in (tmp_path / "figures").iterdir()) == [
-        "my-notes.txt", "toy0000-sample-mean-bound-means.pdf", "toy0000-sample-mean-bound-means.png"]
+        "my-notes.txt", "toy0000-noisy-power-law-predicted-observed.pdf",
+        "toy0000-noisy-power-law-predicted-observed.png", "toy0000-sample-mean-bound-means.pdf",
+        "toy0000-sample-mean-bound-means.png", "toy0000-triangular-identity-predicted-observed.pdf",
+        "toy0000-triangular-identity-predicted-observed.png"]
 
 
 def test_failing_runs_are_recorded_and_never_stop_the_sweep(tmp_path):
