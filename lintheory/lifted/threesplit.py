@@ -26,7 +26,8 @@ term is the ridge that keeps the linear system positive definite):
   :math:`\\min_u \\tfrac\\gamma2(v - \\max(0,u))^2 + \\tfrac{\\rho+\\alpha}2(u - c)^2`,
   :math:`c = (\\rho W_nH_n + \\alpha U_n^{t-1})/(\\rho+\\alpha)`, solved exactly by comparing the
   minimisers of its two quadratic branches (:func:`relu_prox`);
-* :math:`W_n = (\\rho U_nH_n^T + \\alpha W_n^{t-1})(\\rho H_nH_n^T + \\alpha I)^{-1}`.
+* :math:`W_n = (\\rho U_nH_n^T + \\alpha W_n^{t-1})(\\rho H_nH_n^T + (\\alpha + \\lambda)I)^{-1}`
+  (with an optional weight decay :math:`\\tfrac\\lambda2\\lVert W_n\\rVert_F^2` in :math:`\\Phi`).
 
 Every update is an exact proximal block minimisation, so :math:`\\Phi` never increases.
 Predictions come from the forward pass of the weights (as for the lifted Tikhonov BCD).
@@ -48,15 +49,18 @@ __all__ = ["ThreeSplitConfig", "ThreeSplitState", "relu_prox", "three_split_bcd"
 
 @dataclass(frozen=True)
 class ThreeSplitConfig:
-    """Penalty weights :math:`\\gamma` (activation), :math:`\\rho` (pre-activation) and proximal :math:`\\alpha`."""
+    """Penalty weights :math:`\\gamma` (activation), :math:`\\rho` (pre-activation), proximal :math:`\\alpha`
+    and weight decay :math:`\\lambda` (the term :math:`\\tfrac\\lambda2\\lVert W_n\\rVert_F^2` added to :math:`\\Phi`)."""
 
     gamma: float = 1.0
     rho: float = 1.0
     alpha: float = 5.0
+    lam: float = 0.0
 
     def __post_init__(self) -> None:
-        if not (self.gamma > 0 and self.rho > 0 and self.alpha > 0):
-            raise ValueError(f"gamma, rho and alpha must be positive, got {self.gamma}, {self.rho}, {self.alpha}")
+        if not (self.gamma > 0 and self.rho > 0 and self.alpha > 0 and self.lam >= 0):
+            raise ValueError(f"gamma, rho and alpha must be positive and lam non-negative, got {self.gamma}, "
+                             f"{self.rho}, {self.alpha}, {self.lam}")
 
 
 @dataclass(frozen=True)
@@ -102,12 +106,12 @@ def three_split_objective(X: np.ndarray, Y: np.ndarray, s: ThreeSplitState, cfg:
         act = s.U[n] if n == N - 1 else np.maximum(s.U[n], 0.0)
         H = layer_input(X if n == 0 else s.V[n - 1], True)
         total += 0.5 * cfg.gamma * float(np.sum((s.V[n] - act) ** 2))
-        total += 0.5 * cfg.rho * float(np.sum((s.U[n] - s.W[n] @ H) ** 2))
+        total += 0.5 * cfg.rho * float(np.sum((s.U[n] - s.W[n] @ H) ** 2)) + 0.5 * cfg.lam * float(np.sum(s.W[n] ** 2))
     return total
 
 
-def _ridge(T: np.ndarray, H: np.ndarray, W_old: np.ndarray, rho: float, alpha: float) -> np.ndarray:
-    lhs = rho * (H @ H.T) + alpha * np.eye(H.shape[0])
+def _ridge(T: np.ndarray, H: np.ndarray, W_old: np.ndarray, rho: float, alpha: float, lam: float) -> np.ndarray:
+    lhs = rho * (H @ H.T) + (alpha + lam) * np.eye(H.shape[0])
     return scipy.linalg.solve(lhs, rho * (H @ T.T) + alpha * W_old.T, assume_a="pos").T
 
 
@@ -127,7 +131,7 @@ def _sweep(X: np.ndarray, Y: np.ndarray, s: ThreeSplitState, cfg: ThreeSplitConf
             V[n] = scipy.linalg.solve(lhs, rhs, assume_a="pos")
             c = (r * (W[n] @ H) + a * U[n]) / (r + a)
             U[n] = relu_prox(V[n], c, (r + a) / g)
-        W[n] = _ridge(U[n], H, W[n], r, a)
+        W[n] = _ridge(U[n], H, W[n], r, a, cfg.lam)
     return ThreeSplitState(tuple(W), tuple(U), tuple(V))
 
 

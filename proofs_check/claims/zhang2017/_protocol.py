@@ -243,8 +243,10 @@ def run_ridge(dataset: str, hidden: str, replicate: int) -> dict[str, Any]:
 def run_three_split(dataset: str, hidden: str, replicate: int, seed: int, sweeps: int,
                     checkpoints: tuple[int, ...], cfg: ThreeSplitConfig) -> dict[str, Any]:
     """The independent lifted reference: proximal BCD on the three-splitting, from the same He
-    initialisation as the Tikhonov BCD; forward-pass errors at ``checkpoints``."""
+    initialisation as the Tikhonov BCD; forward-pass errors at ``checkpoints``. ``cfg.lam`` is the
+    weight decay per sample (multiplied by M, as the objective sums over samples)."""
     d = _prepare(dataset, hidden, replicate)
+    cfg = replace(cfg, lam=cfg.lam * d.X["fit"].shape[1])
     W0 = sgd.init_weights(d.widths, np.random.default_rng(seed), "he", bias=True)
     seen: list[dict[str, float]] = []
     marks = set(checkpoints)

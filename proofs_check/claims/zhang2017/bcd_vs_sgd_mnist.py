@@ -61,7 +61,7 @@ from proofs_check.claims.zhang2017 import _protocol as protocol
 
 CHECKPOINTS = (1, 2, 3, 5, 8, 10, 15, 20, 30, 40)
 SWEEPS = {"32x2": 20, "256x2": 20, "256x4": 40}
-THREE_SPLIT = ThreeSplitConfig(gamma=1.0, rho=1.0, alpha=0.5)
+THREE_SPLIT = ThreeSplitConfig(gamma=1.0, rho=1.0, alpha=0.5, lam=0.01)  # lam per sample
 
 
 def grid(profile: str) -> list[dict]:
