@@ -103,14 +103,21 @@ class Theorem1Constants:
         return ell0 * (1.0 - eta * self.rate) ** t
 
 
-def theorem1_constants(c: float, N: int, phi_norm: float) -> Theorem1Constants:
-    r"""Theorem 1's :math:`\delta`, :math:`\eta_{\max}`, rate and Lemma 2's spectral bound."""
+def theorem1_constants(c: float, N: int, phi_norm: float, *, C: float = 6144, depth_power: float = 3,
+                       delta_C: float = 256) -> Theorem1Constants:
+    r"""Theorem 1's :math:`\delta`, :math:`\eta_{\max}`, rate and Lemma 2's spectral bound.
+
+    ``C``, ``depth_power`` and ``delta_C`` are the 6144, the 3 of :math:`N^3` and the 256 of the
+    statement (changed only to evaluate a variant of the statement)."""
     c, N, phi_norm = _check_positive(c, "c"), _check_depth(N), _check_positive(phi_norm, "phi_norm")
+    C, delta_C = _check_positive(C, "C"), _check_positive(delta_C, "delta_C")
+    if isinstance(depth_power, bool) or not isinstance(depth_power, (int, float)) or not math.isfinite(depth_power):
+        raise ValueError(f"depth_power must be a finite number, got {depth_power!r}")
     values = {S.c: c, S.N: N, S.phi: phi_norm}
     return Theorem1Constants(
         c=c, N=N, phi_norm=phi_norm,
-        delta=float_at_most(S.delta_expr(), values),
-        eta_max=float_at_most(S.eta_max_expr(), values),
+        delta=float_at_most(S.delta_expr(delta_C, depth_power), values),
+        eta_max=float_at_most(S.eta_max_expr(C, depth_power), values),
         rate=_lambdified("rate")(c, N),
         spectral_bound=_lambdified("spectral_bound")(phi_norm, N),
     )

@@ -1,8 +1,8 @@
 r"""Per-block quantities of layer-wise BCGD: the block condition number, the guaranteed
 decrease and contraction, and an ``on_block`` recorder that measures them along a run.
 
-Shin (2019), arXiv:1910.05874; the formulas are **reconstructed** (brief ``shin2019.md``
-§3.1--3.3) and derived symbolically in :mod:`lintheory.symbolic.shin2019`, whose
+Shin (2019), arXiv:1910.05874; the formulas are **reconstructed** (the paper's
+body was unavailable) and derived symbolically in :mod:`lintheory.symbolic.shin2019`, whose
 expressions are lambdified here, so the numbers a claim compares against are the
 derivation's output.  For block :math:`j` with :math:`A = W_{L:j+1}`, :math:`B = W_{j-1:1}X`:
 

@@ -2,7 +2,7 @@ r"""Cost model of layer-wise BCGD with the exact step, in floating-point operati
 
 Shin (2019) compares deep networks with depth 1 "even when the computational cost is taken
 into account"; the paper's cost model is not available, so this one is **stated here**
-(brief ``shin2019.md`` §2.2, reconstructed).  A multiply-add counts 2 flops; a block update
+(reconstructed; the paper's body was unavailable).  A multiply-add counts 2 flops; a block update
 of :math:`W_j` (:math:`n_j\times n_{j-1}`, :math:`d_y = n_L`, :math:`m` samples) in an
 implementation that keeps the features :math:`B_j = W_{j-1}B_{j-1}` and the products above
 :math:`A_j = A_{j+1}W_{j+1}` as it sweeps, and updates the residual in place

@@ -1,7 +1,7 @@
 r"""Orthogonal-like deep linear networks of any hidden width with a prescribed end-to-end map.
 
 Shin (2019), width independence under orthogonal-like initialization (construction
-**reconstructed**, brief ``shin2019.md`` §3.5).  Let :math:`k = \max(d_x, d_y)` and let
+**reconstructed**: the paper's body was unavailable).  Let :math:`k = \max(d_x, d_y)` and let
 :math:`C` be the first :math:`d_y` rows of a :math:`k\times k` orthogonal matrix (the *core*).
 For hidden width :math:`n \ge k` and Haar-random orthogonal :math:`Q_1, \dots, Q_{L-1}`
 (:math:`n\times n`):

@@ -4,8 +4,8 @@ For :math:`X \in \mathbb R^{d_x\times m}` of full row rank, written as
 :math:`X = U\,\mathrm{diag}(s)\,V^\top` with :math:`U` orthogonal and :math:`V`
 (:math:`m\times d_x`) with orthonormal columns, the projector onto the row space of
 :math:`X` is :math:`P_X = VV^\top`, and for the loss
-:math:`\ell(E) = \frac{1}{2m}\|EX - Y\|_F^2` (Shin 2019; brief ``shin2019.md`` §2.1,
-reconstructed):
+:math:`\ell(E) = \frac{1}{2m}\|EX - Y\|_F^2` (Shin 2019; the normalisation
+is reconstructed, the paper's body being unavailable):
 
 .. math::
     \ell^* = \tfrac{1}{2m}\|Y - YVV^\top\|_F^2, \qquad

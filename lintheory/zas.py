@@ -6,14 +6,14 @@ Wu, Wang, Ma (NeurIPS 2019).  The network is
 :math:`A_l = I + W_l`, :math:`P = A_L\cdots A_1`, :math:`R = \tfrac12\|W_{out}P - \Phi\|_F^2`.
 
 The step-size rule and the rate are the paper's as restated by a later paper (the constants
-4, 144 and the form of :math:`\xi` are that restatement's; see ``wu2019_zas.md`` §2.2):
+4, 144 and the form of :math:`\xi` are that restatement's, not checked against the paper's body):
 
 .. math:: \xi = \max\{2\|\Phi\|_F,\ 3L^{-1/2},\ 1\}, \qquad
           \eta = \min\Big\{\frac{1}{4L^3\xi^6}, \frac{1}{144L^2\xi^4}\Big\}, \qquad
           R(t) \le (1 - \eta/2)^t R(0).
 
 The conserved quantities of the gradient flow and the PL inequality are reconstructed
-(``wu2019_zas.md`` §2.3, lemmas L1-L3):
+(derivations in the claims ``wu2019.zas_invariants`` and ``wu2019.zas_pl_inequality``):
 :math:`A_LA_L^\top - W_{out}^\top W_{out} = I`, :math:`A_{l+1}^\top A_{l+1} = A_lA_l^\top`, and
 :math:`\|\nabla R\|^2 \ge \|\nabla_{W_{out}}R\|_F^2 = \|EP^\top\|_F^2 \ge 2\sigma_{\min}(P)^2R`.
 """

@@ -83,7 +83,9 @@ class ReducedRun:
     ``crossings[j]``: first :math:`t` with :math:`R(t) \le` ``thresholds[j]`` (-1 if never).
     ``envelope_max``: :math:`\max_t [\log R(t) - \log R(0) - t\log q]` (``nan`` without a rate),
     attained first at ``envelope_argmax``.  ``max_output_balance``: :math:`\max_t\|A_LA_L^\top - I -
-    W_{out}^\top W_{out}\|_F`; ``min_sigma_min_P``: :math:`\min_t\sigma_{\min}(P(t))`;
+    W_{out}^\top W_{out}\|_F`; ``min_decay``: :math:`\min_{t \ge 1} \tfrac1t\log(R(0)/R(t))`, the slowest
+    average decay rate per step (``inf`` before the first step; :math:`R(t) \le q^tR(0)` for every
+    :math:`t` exactly when :math:`\log(1/q) \le` ``min_decay``); ``min_sigma_min_P``: :math:`\min_t\sigma_{\min}(P(t))`;
     ``min_gradient_ratio``: :math:`\min_t \|\nabla R\|^2/(2R)`; ``min_pl_ratio``:
     :math:`\min_t \|\nabla R\|^2/(2\sigma_{\min}(P)^2R)`, over the iterates :math:`t <` ``iterations``
     with :math:`R(t) > 0` (and the last one).
@@ -97,6 +99,7 @@ class ReducedRun:
     envelope_max: float
     envelope_argmax: int
     max_output_balance: float
+    min_decay: float
     min_sigma_min_P: float
     min_gradient_ratio: float
     min_pl_ratio: float
@@ -151,6 +154,9 @@ def _reduced_run(a, w, s, L, eta, eps, max_iter, diverge_factor, log_q, threshol
     track_envelope = not math.isnan(log_q)
     q = math.exp(log_q) if track_envelope else 1.0
     ceiling = 0.0
+    # min_t log(R0/R(t))/t with the same trick: the logarithm only when R(t) comes near the floor
+    # R(0) exp(-t min_decay) that a new minimum must exceed
+    min_decay, floor, shrink = np.inf, 0.0, 0.0
     max_bal, min_smin, min_gr, min_pl = bal, smin, np.inf, np.inf
     n, stride, cap = 0, 1, hist_t.shape[0]
     next_record = 0
@@ -183,6 +189,13 @@ def _reduced_run(a, w, s, L, eta, eps, max_iter, diverge_factor, log_q, threshol
                     env_max, env_arg = excess, t
                 ceiling = math.exp(env_max + log0 + t * log_q)
             ceiling *= q
+            if t > 0 and (loss > 0.999999 * floor or t & 0xFFFF == 0):
+                decay = (log0 - math.log(loss)) / t
+                if decay < min_decay:
+                    min_decay = decay
+                    shrink = math.exp(-min_decay)
+                floor = math.exp(log0 - t * min_decay)
+            floor *= shrink
             # compare before dividing: a division per step costs more than the rest of the bookkeeping
             if grad_sq < 2.0 * loss * min_gr:
                 min_gr = grad_sq / (2.0 * loss)
@@ -211,6 +224,7 @@ def _reduced_run(a, w, s, L, eta, eps, max_iter, diverge_factor, log_q, threshol
         n += 1
     stats[0], stats[1], stats[2] = env_max, env_arg, math.sqrt(max_bal)
     stats[3], stats[4], stats[5] = min_smin, min_gr, min_pl
+    stats[6] = min_decay
     return status, t, loss0, loss, n
 
 
@@ -241,7 +255,7 @@ def reduced_gd(
         raise ValueError(f"thresholds must be finite numbers > 0, got {thresholds!r}")
     a, w = np.ones_like(s), np.zeros_like(s)
     crossings = np.full(thr.size, -1, dtype=np.int64)
-    hist_t, hist_l, stats = np.zeros(history, dtype=np.int64), np.zeros(history), np.zeros(6)
+    hist_t, hist_l, stats = np.zeros(history, dtype=np.int64), np.zeros(history), np.zeros(7)
     log_q = math.nan if envelope_rate is None else math.log(envelope_rate)
     status, t, l0, l1, n = _reduced_run(a, w, s, int(L), float(eta), float(eps), int(max_iter),
                                         float(diverge_factor), log_q, thr, crossings, hist_t, hist_l, stats)
@@ -249,7 +263,8 @@ def reduced_gd(
         status=_STATUSES[status], iterations=int(t), loss0=float(l0), loss=float(l1),
         crossings=tuple(int(c) for c in crossings),
         envelope_max=float(stats[0]) if envelope_rate is not None else math.nan,
-        envelope_argmax=int(stats[1]), max_output_balance=float(stats[2]), min_sigma_min_P=float(stats[3]),
+        envelope_argmax=int(stats[1]), max_output_balance=float(stats[2]), min_decay=float(stats[6]),
+        min_sigma_min_P=float(stats[3]),
         min_gradient_ratio=float(stats[4]), min_pl_ratio=float(stats[5]),
         history_t=hist_t[:n].copy(), history_loss=hist_l[:n].copy(), a=a, w=w,
     )

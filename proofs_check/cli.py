@@ -1,4 +1,4 @@
-"""The ``proofs-check`` command line: list, run, search, report, derive.
+"""The ``proofs-check`` command line: list, run, search, mutate, report, derive, new.
 
 Usage errors (unknown claim ids, globs that match nothing, bad profiles,
 unreachable schedulers, unreadable results) exit with status 2 and one line on
@@ -214,6 +214,22 @@ def cmd_derive(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    import re
+
+    from proofs_check.userclaims import template
+
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", args.name):
+        raise UsageError(f"NAME must be snake_case (letters, digits, '_'), got {args.name!r}")
+    path = Path.cwd() / f"{args.name}.{'py' if args.python else 'toml'}"
+    if path.exists() and not args.force:
+        raise UsageError(f"{path.name} exists; use --force to overwrite it")
+    path.write_text(template.render(args.name, python=args.python), encoding="utf-8")
+    print(f"wrote {path.name} (claim mine2026.{args.name}); check it with\n"
+          f"  {PROG} run --claims-path . --profile quick --out out")
+    return 0
+
+
 def _claims_path_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--claims-path", action="append", default=[], metavar="DIR",
                    help="also load the claim files (*.py, *.toml) in DIR (repeatable); they run as code, so "
@@ -297,6 +313,15 @@ def parser() -> argparse.ArgumentParser:
     der.add_argument("name", nargs="?", metavar="NAME",
                      help="a derivation ('<paper>.<name>' or '<name>') or a paper's module (default: all)")
     der.set_defaults(func=cmd_derive)
+
+    new = sub.add_parser("new", help="write a runnable template of your own claim (new claim NAME)",
+                         description="Write NAME.toml (or NAME.py with --python) into the current folder: a "
+                                     "commented claim that runs as it is, to edit into your own theorem.")
+    new.add_argument("what", choices=["claim"], help="what to create")
+    new.add_argument("name", metavar="NAME", help="snake_case name; the claim id is mine2026.NAME")
+    new.add_argument("--python", action="store_true", help="write the Python variant NAME.py")
+    new.add_argument("--force", action="store_true", help="overwrite an existing file")
+    new.set_defaults(func=cmd_new)
     return p
 
 

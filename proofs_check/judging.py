@@ -196,8 +196,10 @@ def bound_verdict(
     """Verdict of a bound ``observed <= predicted`` (``sense="upper"``) or ``>=`` (``"lower"``).
 
     Row ``i`` violates an upper bound when
-    ``observed_i > predicted_i + rtol * |predicted_i| + atol`` (a lower bound
-    mirrors it; an infinite observation against a finite bound counts).
+    ``observed_i > predicted_i + rtol * |predicted_i| + atol + allowed_i`` (a lower
+    bound mirrors it; an infinite observation against a finite bound counts), where
+    ``allowed_i`` is the row's own ``"allowed"`` (a round-off allowance that depends on
+    the instance, computed by the run; 0 when absent).
     Refuted if any row violates (the worst one is named); inconclusive if no
     row violates but some row is NaN (or infinite on both sides) or there are
     no rows; confirmed otherwise. The evidence reports the slack range
@@ -208,8 +210,9 @@ def bound_verdict(
     if not (rtol >= 0 and atol >= 0):
         raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol!r}, atol={atol!r}")
     op = "<=" if sense == "upper" else ">="
+    own = " + the row's allowed" if any(r.get("allowed") for r in rows) else ""
     tolerance = tolerance_text(
-        f"observed {op} predicted {'+' if sense == 'upper' else '-'} ({rtol:g}*|predicted| + {atol:g})", reason)
+        f"observed {op} predicted {'+' if sense == 'upper' else '-'} ({rtol:g}*|predicted| + {atol:g}{own})", reason)
     sign = 1.0 if sense == "upper" else -1.0
 
     def decidable(row: Row) -> bool:  # an infinite observation against a finite bound is decided
@@ -218,7 +221,7 @@ def bound_verdict(
 
     def excess(row: Row) -> float:
         p, o = row["predicted"], row["observed"]
-        allowed = atol + (rtol * abs(p) if rtol and math.isfinite(p) else 0.0)
+        allowed = atol + (rtol * abs(p) if rtol and math.isfinite(p) else 0.0) + _number(row.get("allowed") or 0.0)
         return sign * (o - p) - allowed
 
     decided = [r for r in rows if decidable(r)]
@@ -242,20 +245,22 @@ def identity_verdict(
     """Verdict of an identity or invariant: each row's error within ``atol + rtol*|predicted|``.
 
     A row's error is ``row["error"]`` when present (e.g. a max-norm of a matrix
-    difference computed in ``run``), else ``|observed - predicted|``; the
-    computed error is written back into the row. Refuted by the row with the
+    difference computed in ``run``), else ``|observed - predicted|``; a row's own
+    ``"allowed"`` (an instance-dependent round-off allowance) adds to the tolerance.
+    The computed error and the total allowance are written back into the row. Refuted by the row with the
     largest excess (an infinite error counts), inconclusive when an error is
     NaN (or the prediction is not finite) and nothing violates, confirmed
     otherwise.
     """
     if not (rtol >= 0 and atol >= 0):
         raise ValueError(f"rtol and atol must be >= 0, got rtol={rtol!r}, atol={atol!r}")
-    tolerance = tolerance_text(f"|observed - predicted| <= {atol:g} + {rtol:g}*|predicted|", reason)
+    own = " + the row's allowed" if any(r.get("allowed") for r in rows) else ""
+    tolerance = tolerance_text(f"|observed - predicted| <= {atol:g} + {rtol:g}*|predicted|{own}", reason)
     table = []
     for row in rows:
         p = _number(row.get("predicted", 0.0))
         err = _number(row["error"]) if "error" in row else abs(_number(row["observed"]) - p)
-        allowed = atol + rtol * abs(p) if math.isfinite(p) else math.nan
+        allowed = atol + rtol * abs(p) + _number(row.get("allowed") or 0.0) if math.isfinite(p) else math.nan
         table.append({**row, "error": err, "allowed": allowed})
     decided = [r for r in table if not math.isnan(r["error"]) and math.isfinite(r["allowed"])]
     violations = sorted((r for r in decided if r["error"] > r["allowed"]),

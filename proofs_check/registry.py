@@ -70,7 +70,12 @@ def _path_modules(folder: str) -> list[ModuleType]:
         elif path.suffix == ".toml":
             from proofs_check import userclaims
 
-            out.append(userclaims.module_for(path))
+            try:
+                out.append(userclaims.module_for(path))
+            except userclaims.TomlClaimError as exc:
+                raise ClaimModuleError(str(exc)) from None
+            except Exception as exc:  # a bug of the interpreter: still one line, naming the file
+                raise ClaimModuleError(f"{path.name}: cannot be loaded: {type(exc).__name__}: {exc}") from exc
     return out
 
 

@@ -1,8 +1,8 @@
 """Shin (2019) claims and the mathematics under them (lintheory.lsq, lifting, cost, bcgd_analysis).
 
-Each claim has a default-run test that computes part of its quick grid and judges it, so a
-broken computation changes a verdict here; the judges are also fed fabricated runs that must
-refute, so a judge that always confirms would fail.
+Each claim has a default-run test that computes part of its quick grid and judges it through
+the framework, so a broken computation changes a verdict here; checks are also fed fabricated
+runs that must fail, so a check that always confirms would fail the test.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from lintheory.lifting import lifted_orthogonal_like, orthogonal_core
 from lintheory.lsq import conditioned_data
 from lintheory.train import Normalised, Stop, bcgd
 from proofs_check import registry
+from proofs_check.checks import judge
 from proofs_check.claim import RunRecord
-from proofs_check.claims import shin2019 as claims
+from proofs_check.claims.shin2019 import deep_vs_depth1_cost, optimal_step_normalised, sweep_order, width_independence
 
 IDS = {"optimal_step_exact", "optimal_step_normalised", "block_contraction", "exact_beats_normalised",
        "one_sweep_global_optimum", "width_independence", "width_below_threshold", "deeper_faster_per_sweep",
@@ -35,7 +36,13 @@ def _claim(name: str):
 
 def _records(name: str, params_list, seed0: int = 11) -> list[RunRecord]:
     claim = _claim(name)
-    return [RunRecord(claim.id, dict(p), seed0 + i, "ok", claim.run(p, seed0 + i)) for i, p in enumerate(params_list)]
+    params_list = [{**dict(p), **{n: claim.constants[n] for n in claim.run_constants}} for p in params_list]
+    return [RunRecord(claim.id, p, seed0 + i, "ok", claim.run(p, seed0 + i)) for i, p in enumerate(params_list)]
+
+
+def _judge(name: str, runs, constants=None):
+    verdict, parts = judge(_claim(name), runs, constants)
+    return verdict, {p.check.label: p for p in parts}
 
 
 # --- the mathematics --------------------------------------------------------------------
@@ -140,14 +147,17 @@ def test_block_recorder_gaps_chain_and_respect_the_bound_in_mpmath():
     assert all(r.margin >= 0 and r.kappa >= 1 for r in records)
 
 
-# --- the claims -------------------------------------------------------------------------
+# --- the claims ---------------------------------------------------------------------------
 
 
-def test_all_issue_claims_are_registered_with_reconstruction_sources():
+def test_all_claims_are_registered_with_self_contained_reconstruction_sources():
     ours = [c for c in registry.all_claims() if c.paper == "shin2019"]
     assert {c.id.split(".")[1] for c in ours} == IDS
+    assert registry.paper("shin2019").arxiv == "1910.05874"
     for c in ours:
-        assert "reconstructed" in c.source or "abstract" in c.source
+        assert c.level == "reconstructed" and "reconstructed" in c.source.lower()
+        assert not any(w in c.source for w in ("brief", "experiment C", "the issue", "§"))
+        assert c.mutants and c.figures
         for profile in ("quick", "standard"):
             assert c.runs_for(profile)
 
@@ -155,44 +165,48 @@ def test_all_issue_claims_are_registered_with_reconstruction_sources():
 def test_optimal_step_exact_confirms_and_line_search_finds_eta_star():
     grid = _claim("optimal_step_exact").runs_for("quick")
     runs = _records("optimal_step_exact", [grid[0], grid[1], grid[-1]])  # symbolic, float64, mpmath
-    verdict = claims.judge_optimal_step_exact(runs)
+    verdict, parts = _judge("optimal_step_exact", runs)
     assert verdict.verdict == "confirmed", verdict.summary
-    rows = verdict.evidence["table"]
-    search = [r for r in rows if r["params"].get("check") == "line-search argmin = eta*"]
+    search = parts["line search"].verdict.evidence["table"]
     assert search and all(r["error"] < 1e-6 for r in search)
-    mp = [r for r in rows if r["params"].get("arith", "").startswith("mpmath")]
+    mp = [r for r in parts["decrease"].verdict.evidence["table"] if r["params"]["arith"].startswith("mpmath")]
     assert mp and all(r["error"] < 1e-40 for r in mp)
+    # the same runs under a wrong optimal step: the line search must catch it
+    assert _judge("optimal_step_exact", runs, {"eta_scale": 1.1})[0].verdict == "not_reproduced"
 
 
-def test_optimal_step_normalised_confirms():
-    grid = _claim("optimal_step_normalised").runs_for("quick")
-    verdict = claims.judge_optimal_step_normalised(_records("optimal_step_normalised", grid[:4]))
-    assert verdict.verdict == "confirmed", verdict.summary
+def test_optimal_step_normalised_confirms_and_catches_a_larger_guarantee():
+    runs = _records("optimal_step_normalised", _claim("optimal_step_normalised").runs_for("quick")[:4])
+    assert _judge("optimal_step_normalised", runs)[0].verdict == "confirmed"
+    assert _judge("optimal_step_normalised", runs, {"half": 0.6})[0].verdict == "not_reproduced"
 
 
 def test_block_contraction_random_and_stress_runs_confirm():
     runs = _records("block_contraction", [{"part": "random", "batch": 0}, {"part": "stress", "kappa": 1e8}])
-    verdict = claims.judge_block_contraction(runs)
+    verdict, parts = _judge("block_contraction", runs)
     assert verdict.verdict == "confirmed", verdict.summary
-    stress = [r for r in verdict.evidence["table"] if r["params"]["part"] == "stress"]
-    assert {r["arith"] for r in stress} == {"float64", "mpmath:dps=40"}
+    stress = [r for r in parts["per block"].verdict.evidence["table"] if r["params"]["part"] == "stress"]
+    assert {r["params"]["arith"] for r in stress} == {"float64", "mpmath:dps=40"}
     # at kappa(XX^T) = 1e8 the guarantee is ~1e-8 and still resolved with margin to spare
     assert all(0 < r["predicted"] < 1e-6 and r["observed"] >= r["predicted"] for r in stress)
+    curves = verdict.evidence["series"]["curves"]
+    assert curves and all(o <= e * (1 + 1e-9) + 1e-12 for c in curves.values()
+                          for o, e in zip(c["observed"], c["envelope"]))
 
 
-def test_block_contraction_judge_refutes_a_violation():
+def test_block_contraction_refutes_a_violation():
     runs = _records("block_contraction", [{"part": "random", "batch": 0}])
-    bad = dict(runs[0].value)
-    row = dict(bad["rows"][0])
-    row.update(observed=0.5 * row["predicted"], excess=0.5 * row["predicted"])
-    bad["rows"] = [row] + bad["rows"][1:]
-    verdict = claims.judge_block_contraction([RunRecord(runs[0].claim_id, runs[0].params, 0, "ok", bad)])
-    assert verdict.verdict == "refuted"
+    value = {"runs": [dict(i) for i in runs[0].value["runs"]]}
+    first = value["runs"][0]
+    first["records"] = [{**first["records"][0], "decrease": 0.5 * first["records"][0]["guaranteed"]}] \
+        + first["records"][1:]
+    verdict, _ = _judge("block_contraction", [RunRecord(runs[0].claim_id, runs[0].params, 0, "ok", value)])
+    assert verdict.verdict == "not_reproduced"
     assert verdict.evidence["violations"][0]["instance"] == 0
 
 
 def test_exact_beats_normalised_confirms():
-    verdict = claims.judge_exact_beats_normalised(_records("exact_beats_normalised", [{"batch": 0}]))
+    verdict, _ = _judge("exact_beats_normalised", _records("exact_beats_normalised", [{"batch": 0}]))
     assert verdict.verdict == "confirmed", verdict.summary
 
 
@@ -200,82 +214,99 @@ def test_one_sweep_reaches_the_optimum_and_controls_do_not():
     grid = _claim("one_sweep_global_optimum").runs_for("quick")
     chosen = [p for p in grid if p["case"] != "whitened" or p["arith"].startswith("mpmath")
               or p["shape"] == [4, 3, 4, 5]]
-    verdict = claims.judge_one_sweep_global_optimum(_records("one_sweep_global_optimum", chosen))
+    verdict, parts = _judge("one_sweep_global_optimum", _records("one_sweep_global_optimum", chosen))
     assert verdict.verdict == "confirmed", verdict.summary
-    mp = [r for r in verdict.evidence["table"] if r["params"]["arith"] == "mpmath:dps=60"]
+    mp = [r for r in parts["one update"].verdict.evidence["table"] if r["params"]["arith"] == "mpmath:dps=60"]
     assert mp and all(r["observed"] < 1e-55 for r in mp)
-    status = {(c["params"]["case"], tuple(c["params"]["shape"]), c["params"]["order"]): c["status"]
-              for c in verdict.evidence["controls"]}
-    assert status[("control_not_whitened", (4, 3, 4, 5), "ascending")] == "not reached"
+    assert parts["non-whitened control"].verdict.verdict == "confirmed"
+    narrow = parts["one update"].verdict.evidence["narrow_widths"]
     # n = d_y < d_x: the ascending sweep updates W_1 first, where A A^T = I and B = X still hold
-    assert status[("control_narrow", (4, 3, 3, 5), "ascending")] == "optimum after one update"
-    assert status[("control_narrow", (4, 3, 3, 5), "descending")] == "not reached"
+    assert narrow["[4, 3, 3, 5] ascending"] == "optimum after one update"
+    assert narrow["[4, 3, 3, 5] descending"] == "not reached"
 
 
-def test_width_independence_identity_holds_and_random_inits_are_fitted():
+def test_width_independence_zero_top_and_lifted_are_exact_and_haar_is_an_observation():
     grid = _claim("width_independence").runs_for("quick")
-    lifted = [p for p in grid if p["part"] == "lifted" and p["arith"] == "float64"][:2]
-    runs = _records("width_independence", lifted + [{"part": "random", "batch": b} for b in range(3)])
-    verdict = claims.judge_width_independence(runs)
-    assert all(r["observed"] <= r["allowed"] for r in verdict.evidence["table"])
-    fit = verdict.evidence["fit"]
-    assert fit["ci95"][0] <= fit["slope"] <= fit["ci95"][1]
-    # the verdict follows the trend test: refuted exactly when the interval excludes 0
-    excludes_zero = not fit["ci95"][0] <= 0 <= fit["ci95"][1]
-    assert verdict.verdict == ("refuted" if excludes_zero else "confirmed"), verdict.summary
+    chosen = [p for p in grid if p["part"] == "zero_top"][:2] + \
+        [p for p in grid if p["part"] == "lifted" and p["arith"] == "float64"][:1] + \
+        [p for p in grid if p["part"] == "haar"]
+    runs = _records("width_independence", chosen)
+    verdict, parts = _judge("width_independence", runs)
+    assert verdict.verdict == "confirmed", verdict.summary
+    assert all(r["error"] < 1e-13 for r in parts["zero top"].verdict.evidence["table"])
+    assert parts["Haar starting map"].level == parts["Haar gap trend"].level == "observation"
+    # a wrong law for the Haar starting map is a toolkit observation failing: never a refutation
+    assert _judge("width_independence", runs, {"haar_power": 0.5})[0].verdict == "not_reproduced"
+
+
+def test_width_independence_fails_below_the_threshold():
+    run = width_independence.run({"part": "zero_top", "order": "ascending", "step": "exact", "eta": None,
+                                  "width_threshold": "min"}, 3)
+    assert run["widths"][0] == 3 and run["deviation"] > 1e-3
 
 
 def test_width_independence_in_mpmath_to_1e35():
-    run = claims.run_width_independence({"part": "lifted", "arith": "mpmath:dps=40", "order": "ascending",
-                                         "step": "exact", "eta": None}, 5)
+    run = width_independence.run({"part": "lifted", "arith": "mpmath:dps=40", "order": "ascending",
+                                  "step": "exact", "eta": None, "width_threshold": "max"}, 5)
     assert run["deviation"] < 1e-35
 
 
 def test_width_below_threshold_plateaus_at_the_rank_limited_optimum():
     grid = [p for p in _claim("width_below_threshold").runs_for("quick") if p["kappa"] == 10.0]
-    verdict = claims.judge_width_below_threshold(_records("width_below_threshold", grid))
+    runs = _records("width_below_threshold", grid)
+    verdict, parts = _judge("width_below_threshold", runs)
     assert verdict.verdict == "confirmed", verdict.summary
-    assert all(r["predicted"] > 1e-3 for r in verdict.evidence["table"])  # strictly above loss*
+    assert all(r["predicted"] > 1e-3 for r in parts["plateau"].verdict.evidence["table"])  # strictly above loss*
+    assert _judge("width_below_threshold", runs, {"rank_offset": 1})[0].verdict == "not_reproduced"
 
 
-def test_deeper_faster_per_sweep_bound_holds_and_series_drawn():
+def test_deeper_faster_per_sweep_bound_holds_and_tight_instances_catch_a_larger_guarantee():
     params = [{"kappa": k, "rep": r, "depths": [1, 4, 16], "sweeps": 3} for k in (10.0, 1000.0) for r in range(3)]
-    verdict = claims.judge_deeper_faster_per_sweep(_records("deeper_faster_per_sweep", params))
-    assert all(r["excess"] <= 0 for r in verdict.evidence["table"])
-    assert set(verdict.evidence["series"]) == {"10.0", "1000.0"}
-    assert verdict.verdict in ("confirmed", "inconclusive")  # the bound holds; the trend needs more seeds
+    params += [{"kappa": 1.0, "rep": 0, "depths": [1, 2], "sweeps": 2}]
+    runs = _records("deeper_faster_per_sweep", params)
+    verdict, parts = _judge("deeper_faster_per_sweep", runs)
+    assert parts["per sweep"].verdict.verdict == parts["per block"].verdict.verdict == "confirmed"
+    assert set(verdict.evidence["series"]["median_gaps"]) == {"10.0", "1000.0"}
+    mutated, parts = _judge("deeper_faster_per_sweep", runs, {"guarantee_factor": 1.2})
+    assert parts["per block"].verdict.verdict == "not_reproduced"
 
 
 def test_deep_vs_depth1_cost_verdict_follows_the_speedups():
-    params = [{"kappa": 10.0, "rep": r, "depths": [1, 2], "depth1_steps": 200, "step": "exact"} for r in range(2)]
+    params = [{"shape": [4, 4, 40], "kappa": 10.0, "rep": r, "depths": [1, 2], "depth1_steps": 200, "step": "exact"}
+              for r in range(2)]
     runs = _records("deep_vs_depth1_cost", params)
-    verdict = claims.judge_deep_vs_depth1_cost(runs)
-    table = verdict.evidence["table"]
-    assert verdict.verdict == ("refuted" if max(r["observed"] for r in table) <= 1 else verdict.verdict)
+    verdict, _ = _judge("deep_vs_depth1_cost", runs)
+    best = max(r["observed"] for r in verdict.evidence["table"])
+    assert verdict.verdict == ("confirmed" if best >= 2 else "not_reproduced")
     # fabricate a deep network that reaches every target with a quarter of depth 1's flops
     fast = []
     for r in runs:
         value = {**r.value, "depths": {**r.value["depths"]}}
         base = value["depths"]["1"]["reach"]
         value["depths"]["2"] = {**value["depths"]["2"], "reach": {
-            t: {"flops": v["flops"] // 4, "updates": max(v["updates"] // 4, 1)} for t, v in base.items()}}
+            t: v and {"flops": v["flops"] // 4, "updates": max(v["updates"] // 4, 1)} for t, v in base.items()}}
         fast.append(RunRecord(r.claim_id, r.params, r.seed, "ok", value))
-    assert claims.judge_deep_vs_depth1_cost(fast).verdict == "confirmed"
+    assert _judge("deep_vs_depth1_cost", fast)[0].verdict == "confirmed"
 
 
 def test_sweep_order_confirms():
-    grid = _claim("sweep_order").runs_for("quick")[:2]
-    verdict = claims.judge_sweep_order(_records("sweep_order", grid))
+    grid = _claim("sweep_order").runs_for("quick")
+    runs = _records("sweep_order", [p for p in grid if p["kappa"] == 10.0][:2] + [grid[0]])
+    verdict, _ = _judge("sweep_order", runs)
     assert verdict.verdict == "confirmed", verdict.summary
+    assert _judge("sweep_order", runs, {"guarantee_factor": 1.2})[0].verdict == "not_reproduced"
 
 
 def test_runs_reject_bad_params():
     with pytest.raises(ValueError, match="params\\['part'\\] must be one of"):
-        claims.run_block_contraction({"part": "nope"}, 0)
+        _claim("block_contraction").run({"part": "nope"}, 0)
     with pytest.raises(ValueError, match="params must contain 'kappa'"):
-        claims.run_sweep_order({"step": "exact"}, 0)
+        sweep_order.run({"step": "exact"}, 0)
     with pytest.raises(ValueError, match="params\\['eta'\\] must lie in"):
-        claims.run_optimal_step_normalised({"part": "numeric", "eta": 2.5}, 0)
+        optimal_step_normalised.run({"part": "numeric", "eta": 2.5}, 0)
+    with pytest.raises(ValueError, match="must start with 1"):
+        deep_vs_depth1_cost.run({"shape": [4, 4, 40], "kappa": 10.0, "depths": [2], "depth1_steps": 5,
+                                 "step": "exact"}, 0)
 
 
 @pytest.mark.slow
@@ -285,4 +316,4 @@ def test_quick_profile_gives_a_verdict_for_every_claim(tmp_path):
     result = run_claims(registry.select(["shin2019.*"]), "quick", tmp_path, workers=1, reports=False)
     verdicts = {c["id"]: c["verdict"] for c in result.data["claims"]}
     assert {k.split(".")[1] for k in verdicts} == IDS
-    assert all(v in ("confirmed", "refuted", "inconclusive") for v in verdicts.values())
+    assert all(v in ("confirmed", "not_reproduced", "inconclusive") for v in verdicts.values())

@@ -61,16 +61,16 @@ def rate_exponent_expr() -> sp.Expr:
     return c ** (2 * (N - 1) / N)
 
 
-def delta_expr() -> sp.Expr:
+def delta_expr(C: int | float = 256, depth_power: int | float = 3) -> sp.Expr:
     r""":math:`\delta = c^2 / (256\,N^3\,\|\Phi\|_F^{2(N-1)/N})` (Theorem 1; the constant 256 is
-    reconstructed, brief §3)."""
-    return c**2 / (256 * N**3 * phi ** (2 * (N - 1) / N))
+    reconstructed); ``C`` and ``depth_power`` replace 256 and 3 (a statement's variants)."""
+    return c**2 / (sp.nsimplify(C) * N ** sp.nsimplify(depth_power) * phi ** (2 * (N - 1) / N))
 
 
-def eta_max_expr() -> sp.Expr:
+def eta_max_expr(C: int | float = 6144, depth_power: int | float = 3) -> sp.Expr:
     r""":math:`\eta_{\max} = c^{(4N-2)/N} / (6144\,N^3\,\|\Phi\|_F^{(6N-4)/N})` (Theorem 1, eq. (7);
-    6144 confirmed, the exponents reconstructed)."""
-    return c ** ((4 * N - 2) / N) / (6144 * N**3 * phi ** ((6 * N - 4) / N))
+    6144 confirmed, the exponents reconstructed); ``C`` and ``depth_power`` replace 6144 and 3."""
+    return c ** ((4 * N - 2) / N) / (sp.nsimplify(C) * N ** sp.nsimplify(depth_power) * phi ** ((6 * N - 4) / N))
 
 
 def iterations_expr() -> sp.Expr:

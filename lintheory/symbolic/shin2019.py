@@ -2,17 +2,17 @@ r"""SymPy derivations for layer-wise training by block coordinate gradient desce
 
 Shin (2019), *Effects of Depth, Width, and Initialization: A Convergence Analysis of
 Layer-wise Training for Deep Linear Neural Networks*, arXiv:1910.05874.  The paper's body
-was not available: every formula here is **reconstructed** from first principles (brief
-``shin2019.md`` §3), not quoted.
+was not available: every formula here is **reconstructed** from first principles, not
+quoted.
 
 Block :math:`j` of :math:`x \mapsto W_L\cdots W_1 x` sees the loss
 :math:`\ell(W_j) = \frac{1}{2m}\|A W_j B - Y\|_F^2` with :math:`A = W_{L:j+1}` and
 :math:`B = W_{j-1:1}X`; its gradient is :math:`G = \frac1m A^\top R B^\top`,
 :math:`R = A W_j B - Y`.  Along :math:`-G` the loss is a quadratic in the step
-(brief E1), and with the normalised step
+(exact step), and with the normalised step
 :math:`\eta\, m / (\|A\|_2^2\|B\|_2^2)` it decreases by at least
-:math:`\frac{\eta(2-\eta)}{2}\, m\|G\|_F^2/(\|A\|_2^2\|B\|_2^2)` (brief E2); lower-bounding
-:math:`\|G\|_F` by the gap gives the per-block contraction (brief E3, E4).
+:math:`\frac{\eta(2-\eta)}{2}\, m\|G\|_F^2/(\|A\|_2^2\|B\|_2^2)` (normalised step); lower-bounding
+:math:`\|G\|_F` by the gap gives the per-block contraction (per block and per sweep).
 
 Public views:
 
@@ -135,7 +135,7 @@ def inner_product_identity(d_y: int = 2, n_j: int = 3, n_below: int = 2, samples
 
 
 def exact_step() -> ExactStep:
-    r"""Minimise :math:`\varphi(\eta) = \mathcal L - \eta\|G\|^2 + \frac{\eta^2}{2m}\|AGB\|^2` (brief E1).
+    r"""Minimise :math:`\varphi(\eta) = \mathcal L - \eta\|G\|^2 + \frac{\eta^2}{2m}\|AGB\|^2` (exact step).
 
     :math:`\eta^* = m\|G\|_F^2/\|AGB\|_F^2`, decrease :math:`m\|G\|_F^4/(2\|AGB\|_F^2)`,
     curvature :math:`\varphi'' = \|AGB\|_F^2/m`.
@@ -156,13 +156,13 @@ def _normalised_bound() -> sp.Expr:
 
 
 def normalised_decrease() -> sp.Expr:
-    r"""Guaranteed decrease of the normalised step (brief E2):
+    r"""Guaranteed decrease of the normalised step (normalised step):
     :math:`\frac{\eta(2-\eta)}{2}\, m\|G\|_F^2/(\|A\|_2^2\|B\|_2^2)`."""
     return sp.factor(sp.expand(ell - _normalised_bound()))
 
 
 def contraction_factor() -> sp.Expr:
-    r"""Per-block bound on :math:`(\mathcal L^+ - \mathcal L^*)/(\mathcal L - \mathcal L^*)` (brief E3):
+    r"""Per-block bound on :math:`(\mathcal L^+ - \mathcal L^*)/(\mathcal L - \mathcal L^*)` (per block):
     :math:`1 - \eta(2-\eta)/\kappa_j`.
 
     From :math:`m\|G\|_F^2 = \|A^\top (R P_X) B^\top\|_F^2/m \ge \sigma_{d_y}(A)^2\sigma_r(B)^2
@@ -187,7 +187,7 @@ def _exact_step_steps() -> Steps:
         ("its derivative", sp.Eq(sp.Derivative(_PHI(eta), eta), sp.diff(phi, eta))),
         ("second derivative ||AGB||_F^2 / m > 0: the quadratic is strictly convex",
          sp.Eq(sp.Derivative(_PHI(eta), (eta, 2)), step.curvature)),
-        ("minimiser (exact step, brief E1)", sp.Eq(eta_star, step.eta_star)),
+        ("minimiser (exact step, exact step)", sp.Eq(eta_star, step.eta_star)),
         ("loss after the exact step", sp.Eq(ell_new, sp.expand(phi.subs(eta, step.eta_star)))),
         ("guaranteed decrease", sp.Eq(ell - ell_new, step.decrease)),
     ]
@@ -202,7 +202,7 @@ def _normalised_step_steps() -> Steps:
          sp.Le(_PHI(eta), block_quadratic().subs(AGB2, A2 * B2 * G2))),
         ("at the normalised step eta m / (||A||_2^2 ||B||_2^2)",
          sp.Le(ell_new, sp.expand(_normalised_bound()))),
-        ("guaranteed decrease (brief E2)", sp.Ge(ell - ell_new, dec)),
+        ("guaranteed decrease (normalised step)", sp.Ge(ell - ell_new, dec)),
         ("its derivative in eta", sp.factor(sp.diff(dec, eta))),
         ("argmax: the optimal normalised rate", sp.Eq(eta, argmax)),
         ("the guarantee is a decrease exactly for eta in", positive),
@@ -223,8 +223,8 @@ def _contraction_steps() -> Steps:
         ("normalised decrease with this lower bound",
          sp.Ge(ell - ell_new, sp.factor(dec.subs(G2, 2 * sA2 * sB2 * gap / m)))),
         ("block condition number", sp.Eq(kappa_j, A2 * B2 / (sA2 * sB2))),
-        ("per-block contraction (brief E3)", sp.Le((ell_new - ell_star) / gap, factor)),
-        ("one sweep multiplies the bound (brief E4)",
+        ("per-block contraction (per block)", sp.Le((ell_new - ell_star) / gap, factor)),
+        ("one sweep multiplies the bound (per sweep)",
          sp.Product(factor.subs(kappa_j, kappa_indexed), (sweep_j, 1, L))),
         ("at eta = 1 (also a bound for the exact step, which does at least as well)", factor.subs(eta, 1)),
     ]

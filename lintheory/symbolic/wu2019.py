@@ -18,7 +18,7 @@ Two public views of the same mathematics:
   expressions that must be equal (checked by the claim ``wu2019.symbolic``).
 
 The conserved quantities, the PL equality at ZAS and the gradient-flow slope are reconstructed
-(brief ``wu2019_zas.md`` §2.3, §5 C10), not quoted from the paper.
+(derived here), not quoted from the paper.
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import shlex
 import time
 from collections.abc import Callable, Mapping
@@ -167,8 +168,13 @@ class SearchResult:
 
 
 def instance_command(claim_id: str, instance: Instance) -> str:
-    """A shell command that recomputes exactly ``instance`` of ``claim_id`` and prints its score."""
-    return (f"python -m proofs_check.search {shlex.quote(claim_id)} --instance "
+    """A shell command that recomputes exactly ``instance`` of ``claim_id`` and prints its score
+    (with the claim folders of ``--claims-path`` when claims come from there)."""
+    from proofs_check.plugins import PATH_VAR, claim_paths
+
+    folders = os.pathsep.join(claim_paths())
+    prefix = f"{PATH_VAR}={shlex.quote(folders)} " if folders else ""
+    return (f"{prefix}python -m proofs_check.search {shlex.quote(claim_id)} --instance "
             f"{shlex.quote(json.dumps(instance.to_json(), sort_keys=True))}")
 
 
