@@ -185,23 +185,24 @@ def test_false_example_is_refuted_with_a_shrunk_counterexample_and_a_rerun_comma
 
 
 def test_wu_zas_restated_in_toml_agrees_with_the_builtin_claim(tmp_path):
-    from proofs_check.claims import wu2019
+    from proofs_check.claims.wu2019 import zas_iteration_bound as builtin_claim
 
     claim = module_for(EXAMPLES / "wu2019_zas.toml").CLAIM
     mine, builtin = [], []
     for params in claim.runs_for("quick"):
         value = toml_run(params, 0)
         mine.append(RunRecord(claim.id, params, 0, "ok", value))
-        cell = {"d": params["d"], "phi_fro": params["phi"], "L": params["blocks"], "eps": 1e-4, "target_seed": 0,
-                "reduced_budget": 40_000_000, "full_budget": 4_000_000}
-        builtin.append(RunRecord(wu2019.ITERATION_BOUND.id, cell, 0, "ok", wu2019.run_iteration_bound(cell, 0)))
+        cell = next(c for c in builtin_claim.CLAIM.runs_for("quick")
+                    if (c["d"], c["d_out"], c["phi_fro"], c["L"], c["eps"]) ==
+                    (params["d"], params["d"], params["phi"], params["blocks"], 1e-4))
+        builtin.append(RunRecord(builtin_claim.CLAIM.id, cell, 0, "ok", builtin_claim.run(cell, 0)))
     for m, b in zip(mine, builtin, strict=True):
         bound = m.value["statements"][0]["by_factor"]["1.0"]
         assert bound["predicted"] == b.value["predicted"]
         assert abs(bound["observed"] - b.value["full"]["iterations"]) <= 1  # the crossing step, to round-off
         assert m.value["eta"] == pytest.approx(b.value["eta"], rel=1e-14)
     verdict, _ = judge(claim, mine)
-    assert verdict.verdict == wu2019.judge_iteration_bound(builtin).verdict == "confirmed"
+    assert verdict.verdict == judge(builtin_claim.CLAIM, builtin)[0].verdict == "confirmed"
 
 
 @pytest.mark.parametrize("selection", [

@@ -220,6 +220,10 @@ class _Parser:
             elif self._starts_atom():
                 if self.tok.kind == "num" and self.toks[self.i - 1].kind == "num":
                     raise ExprError("two numbers in a row", self.tok.col)
+                if self.tok.kind == "num" and self.toks[self.i - 1].kind == "name":
+                    # 't00' or 'x2' is a name with digits, not a product: ask for the product explicitly
+                    raise ExprError("a number right after a symbol: write the product explicitly (2x, x \\cdot 2)",
+                                    self.tok.col)
                 out = sp.Mul(out, self.power())
             else:
                 return out
