@@ -198,3 +198,57 @@ def test_flop_model_is_affine_in_M():
     f1, f2, f4 = (sweep_flops(widths, M, 10, cfg) for M in (1000, 2000, 4000))
     assert f4 - f2 == pytest.approx(2 * (f2 - f1), rel=1e-12)  # exactly affine
     assert np.log(f4 / f2) / np.log(2) == pytest.approx(1.0, abs=0.05)  # the offset is small at these M
+
+
+def test_backward_order_is_monotone_per_block_and_differs_from_forward():
+    X, Y, st, cfg, _ = _instance("none", "squared", True)
+    events = []
+    fwd = sweep(X, Y, st, cfg, NNLSConfig("pg", 3))
+    bwd = sweep(X, Y, st, cfg, NNLSConfig("pg", 3), on_block=events.append, order="backward")
+    assert [e.block for e in events] == ["W3", "U2", "W2", "U1", "W1"]
+    assert all(e.F_after <= e.F_before * (1 + 1e-12) for e in events)
+    assert not np.allclose(fwd.W[0], bwd.W[0])
+    with pytest.raises(ValueError, match="order must be one of"):
+        sweep(X, Y, st, cfg, order="sideways")
+
+
+def test_flop_terms_split_the_count_and_take_per_block_iterations():
+    cfg = LiftedConfig.uniform(3, 1.0, 0.1, bias=True)
+    widths = [20, 8, 6, 3]
+    fixed, per_sample = algorithm.sweep_flop_terms(widths, 100, [4, 4], cfg)
+    assert fixed + per_sample == pytest.approx(sweep_flops(widths, 100, 4, cfg))
+    assert algorithm.sweep_flop_terms(widths, 200, [4, 4], cfg) == pytest.approx((fixed, 2 * per_sample))
+    assert algorithm.sweep_flop_terms(widths, 100, [5, 4], cfg)[1] - per_sample == pytest.approx(2 * 100 * 8 * 8)
+    with pytest.raises(ValueError, match="one per hidden block"):
+        algorithm.sweep_flop_terms(widths, 100, [4], cfg)
+
+
+def test_relu_prox_is_the_exact_scalar_minimiser():
+    from lintheory.lifted.threesplit import relu_prox
+
+    rng = np.random.default_rng(0)
+    v, c = 3 * rng.standard_normal(500), 3 * rng.standard_normal(500)
+    for kappa in (0.1, 1.0, 7.0):
+        u = relu_prox(v, c, kappa)
+        grid = np.linspace(-20, 20, 80_001)[None, :]
+        brute = (0.5 * (v[:, None] - np.maximum(0, grid)) ** 2 + 0.5 * kappa * (grid - c[:, None]) ** 2).min(axis=1)
+        at_u = 0.5 * (v - np.maximum(0, u)) ** 2 + 0.5 * kappa * (u - c) ** 2
+        assert np.all(at_u <= brute + 1e-12)
+    with pytest.raises(ValueError, match="kappa must be positive"):
+        relu_prox(v, c, 0.0)
+
+
+def test_three_split_bcd_is_monotone_and_keeps_the_forward_pass_at_a_fixed_point():
+    from lintheory.lifted.threesplit import ThreeSplitConfig, three_split_bcd, three_split_init, three_split_objective
+
+    rng = np.random.default_rng(1)
+    X = rng.standard_normal((5, 40))
+    Y = np.eye(3)[:, rng.integers(0, 3, 40)]
+    W = [rng.standard_normal((4, 6)), rng.standard_normal((3, 5))]
+    values, state = three_split_bcd(X, Y, W, ThreeSplitConfig(1.0, 1.0, 0.5), 15)
+    assert all(b <= a * (1 + 1e-12) for a, b in zip(values, values[1:])) and values[-1] < values[0]
+    init = three_split_init(W, X)
+    # at the forward pass only the output loss remains
+    assert three_split_objective(X, Y, init, ThreeSplitConfig()) == pytest.approx(0.5 * np.sum((init.V[-1] - Y) ** 2))
+    with pytest.raises(ValueError, match="positive"):
+        ThreeSplitConfig(alpha=0.0)

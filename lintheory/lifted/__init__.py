@@ -4,7 +4,7 @@
 (ZB-4); ``nnls``: the U-subproblem solvers (ZB-5); ``bcd``: block updates and sweeps.
 """
 
-from lintheory.lifted.algorithm import BCDTrace, BlockEvent, SweepRecord, bcd, sweep, sweep_flops
+from lintheory.lifted.algorithm import BCDTrace, BlockEvent, SweepRecord, bcd, sweep, sweep_flop_terms, sweep_flops
 from lintheory.lifted.model import (
     LiftedConfig,
     LiftedState,
@@ -28,6 +28,6 @@ __all__ = [
     "BCDTrace", "BlockEvent", "LiftedConfig", "LiftedState", "NNLSConfig", "SweepRecord", "Terms",
     "bcd", "forward", "forward_state", "gradients", "kkt_residual", "layer_input", "lifted_scores",
     "objective",
-    "objective_terms", "predict", "relu_projection", "sweep", "sweep_flops", "tikhonov_coupling",
+    "objective_terms", "predict", "relu_projection", "sweep", "sweep_flop_terms", "sweep_flops", "tikhonov_coupling",
     "tikhonov_matrix",
 ]

@@ -22,7 +22,7 @@ never increase the proximal block objective.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +32,11 @@ import scipy.linalg
 from lintheory.lifted import nnls
 from lintheory.lifted.model import LiftedConfig, LiftedState, layer_input, objective
 
-__all__ = ["BCDTrace", "BlockEvent", "SweepRecord", "bcd", "sweep", "sweep_flops",
+__all__ = ["BCDTrace", "BlockEvent", "SweepRecord", "bcd", "sweep", "sweep_flop_terms", "sweep_flops",
            "next_target", "u_hidden_qp", "update_output", "update_u_hidden", "update_w"]
 
 ConfigOrSchedule = LiftedConfig | Callable[[int], LiftedConfig]
+ORDERS: tuple[str, ...] = ("forward", "backward")
 
 
 @dataclass(frozen=True)
@@ -132,11 +133,16 @@ def _sq(a: np.ndarray, b: np.ndarray) -> float:
 def sweep(X: np.ndarray, Y: np.ndarray, state: LiftedState, cfg: LiftedConfig,
           inner: nnls.NNLSConfig = nnls.NNLSConfig(), *, t: int = 1,
           on_block: Callable[[BlockEvent], None] | None = None,
-          input_gram: np.ndarray | None = None) -> LiftedState:
-    """One Gauss-Seidel sweep (U blocks, then W blocks); ``on_block`` sees every update.
+          input_gram: np.ndarray | None = None, order: str = "forward") -> LiftedState:
+    """One Gauss-Seidel sweep; ``on_block`` sees every update.
 
-    ``input_gram`` caches :math:`H_1H_1^T` (fixed, since :math:`H_1` is built from X).
+    ``order="forward"``: :math:`U_1, .., U_K`, then :math:`W_1, .., W_N`. ``order="backward"``:
+    layer by layer from the top, :math:`U_n` then :math:`W_n` for n = N..1, so that the targets
+    reach every layer within one sweep. ``input_gram`` caches :math:`H_1H_1^T` (fixed, since
+    :math:`H_1` is built from X).
     """
+    if order not in ORDERS:
+        raise ValueError(f"order must be one of {ORDERS}, got {order!r}")
     F = objective(X, Y, state, cfg) if on_block is not None else float("nan")
 
     def record(name: str, old: np.ndarray, new: np.ndarray, state: LiftedState, iters: int) -> None:
@@ -146,7 +152,7 @@ def sweep(X: np.ndarray, Y: np.ndarray, state: LiftedState, cfg: LiftedConfig,
             on_block(BlockEvent(t, name, F, F_new, _sq(new, old), iters))
             F = F_new
 
-    for n in range(cfg.lifted_layers):
+    def update_u(n: int, state: LiftedState) -> LiftedState:
         H = layer_input(X if n == 0 else state.U[n - 1], cfg.bias)
         if n < cfg.layers - 1:
             res = update_u_hidden(n, H, Y, state, cfg, inner)
@@ -155,11 +161,25 @@ def sweep(X: np.ndarray, Y: np.ndarray, state: LiftedState, cfg: LiftedConfig,
             U_new, iters = update_output(H, Y, state, cfg), 0
         old, state = state.U[n], state.replace(U=state.U[:n] + (U_new,) + state.U[n + 1:])
         record(f"U{n + 1}", old, U_new, state, iters)
-    for n in range(cfg.layers):
+        return state
+
+    def update_weights(n: int, state: LiftedState) -> LiftedState:
         H = layer_input(X if n == 0 else state.U[n - 1], cfg.bias)
         W_new = update_w(n, H, Y, state, cfg, input_gram if n == 0 else None)
         old, state = state.W[n], state.replace(W=state.W[:n] + (W_new,) + state.W[n + 1:])
         record(f"W{n + 1}", old, W_new, state, 0)
+        return state
+
+    if order == "forward":
+        for n in range(cfg.lifted_layers):
+            state = update_u(n, state)
+        for n in range(cfg.layers):
+            state = update_weights(n, state)
+    else:
+        for n in range(cfg.layers - 1, -1, -1):
+            if n < cfg.lifted_layers:
+                state = update_u(n, state)
+            state = update_weights(n, state)
     return state
 
 
@@ -167,13 +187,14 @@ def bcd(X: np.ndarray, Y: np.ndarray, state: LiftedState, cfg: ConfigOrSchedule,
         inner: nnls.NNLSConfig = nnls.NNLSConfig(), *,
         on_block: Callable[[BlockEvent], None] | None = None,
         observers: Mapping[str, Callable[[int, LiftedState], Any]] | None = None,
-        kkt: Callable[[LiftedState, LiftedConfig], float] | None = None) -> tuple[BCDTrace, LiftedState]:
+        kkt: Callable[[LiftedState, LiftedConfig], float] | None = None,
+        order: str = "forward") -> tuple[BCDTrace, LiftedState]:
     """Run ``sweeps`` BCD sweeps from ``state``.
 
     ``cfg`` is a fixed :class:`LiftedConfig` or a schedule ``t -> LiftedConfig`` (t = 1..sweeps;
     F is then only monotone within stretches of equal config). ``observers`` are called after
     every sweep with ``(t, state)``; ``kkt(state, cfg)`` (e.g. a partial of
-    :func:`~lintheory.lifted.model.kkt_residual`) is recorded when given.
+    :func:`~lintheory.lifted.model.kkt_residual`) is recorded when given; ``order`` as in :func:`sweep`.
     """
     if not (isinstance(sweeps, int) and sweeps >= 0):
         raise ValueError(f"sweeps must be a non-negative integer, got {sweeps!r}")
@@ -187,7 +208,7 @@ def bcd(X: np.ndarray, Y: np.ndarray, state: LiftedState, cfg: ConfigOrSchedule,
     records = []
     for t in range(1, sweeps + 1):
         c = schedule(t)
-        new = sweep(X, Y, state, c, inner, t=t, on_block=on_block, input_gram=gram)
+        new = sweep(X, Y, state, c, inner, t=t, on_block=on_block, input_gram=gram, order=order)
         step = float(np.sqrt(sum(_sq(a, b) for a, b in zip(new.blocks(), state.blocks()))))
         state = new
         seen = {k: f(t, state) for k, f in (observers or {}).items()}
@@ -196,31 +217,43 @@ def bcd(X: np.ndarray, Y: np.ndarray, state: LiftedState, cfg: ConfigOrSchedule,
     return BCDTrace(F0, tuple(records)), state
 
 
-def sweep_flops(widths: tuple[int, ...] | list[int], M: int, inner_iterations: int, cfg: LiftedConfig) -> float:
-    """Floating-point operations of one :func:`sweep` plus the objective it records (a model).
+def sweep_flop_terms(widths: tuple[int, ...] | list[int], M: int, inner_iterations: int | Sequence[int],
+                     cfg: LiftedConfig) -> tuple[float, float]:
+    """Floating-point operations of one :func:`sweep` plus the objective it records, as
+    ``(M-free part, part proportional to M)`` (an operation count of the executed updates).
 
-    With :math:`e_n = d_{n-1} + [\\text{bias}]` and multiply-adds counted as 2: hidden
-    :math:`U_n` costs :math:`2M d_n(e_n + d_{n+1}) + 2T_{in}Md_n^2` plus the M-free
-    :math:`2d_{n+1}d_n^2 + \\tfrac43 d_n^3` (Hessian, top eigenvalue); the lifted output
-    :math:`2Md_Ne_N`; :math:`W_n` costs :math:`2Me_n^2` (Gram, cached for n = 1) +
-    :math:`2Me_nd_n` + :math:`\\tfrac13e_n^3 + 2e_n^2d_n` (Cholesky solve); the objective
-    :math:`2M\\sum_n d_ne_n`. Linear in M with an M-free offset (section 2.3 of the brief).
+    ``inner_iterations`` is the number of NNLS iterations, one count for every hidden block or
+    one per hidden block (as recorded by :class:`BlockEvent`). With :math:`e_n = d_{n-1} +
+    [\\text{bias}]` and multiply-adds counted as 2: hidden :math:`U_n` costs
+    :math:`2M d_n(e_n + d_{n+1}) + 2T_nMd_n^2` plus the M-free :math:`2d_{n+1}d_n^2 + \\tfrac43 d_n^3`
+    (Hessian, top eigenvalue); the lifted output :math:`2Md_Ne_N`; :math:`W_n` costs
+    :math:`2Me_n^2` (Gram, cached for n = 1) + :math:`2Me_nd_n` + :math:`\\tfrac13e_n^3 + 2e_n^2d_n`
+    (Cholesky solve); the objective :math:`2M\\sum_n d_ne_n`.
     """
     if len(widths) != cfg.layers + 1:
         raise ValueError(f"widths must have N + 1 = {cfg.layers + 1} entries, got {len(widths)}")
-    if not (M >= 1 and inner_iterations >= 0):
-        raise ValueError(f"M must be >= 1 and inner_iterations >= 0, got {M}, {inner_iterations}")
+    iters = [inner_iterations] * (cfg.layers - 1) if isinstance(inner_iterations, int) else list(inner_iterations)
+    if not (M >= 1 and len(iters) == cfg.layers - 1 and all(i >= 0 for i in iters)):
+        raise ValueError(f"M must be >= 1 and inner_iterations >= 0 (one count or one per hidden block, "
+                         f"{cfg.layers - 1}), got {M}, {inner_iterations}")
     d, b, N = list(widths), int(cfg.bias), cfg.layers
     e = [d[n - 1] + b for n in range(1, N + 1)]
-    total = 0.0
+    fixed = per_sample = 0.0
     for n in range(1, N + 1):
         dn, en = d[n], e[n - 1]
         if n < N:
             dnext = d[n + 1]
-            total += 2.0 * M * dn * (en + dnext) + 2.0 * inner_iterations * M * dn * dn
-            total += 2.0 * dnext * dn * dn + 4.0 / 3.0 * dn ** 3
+            per_sample += 2.0 * dn * (en + dnext) + 2.0 * iters[n - 1] * dn * dn
+            fixed += 2.0 * dnext * dn * dn + 4.0 / 3.0 * dn ** 3
         elif cfg.output != "none":
-            total += 2.0 * M * dn * en
-        total += (2.0 * M * en * en if n > 1 else 0.0) + 2.0 * M * en * dn + en ** 3 / 3.0 + 2.0 * en * en * dn
-        total += 2.0 * M * dn * en
-    return total
+            per_sample += 2.0 * dn * en
+        per_sample += (2.0 * en * en if n > 1 else 0.0) + 2.0 * en * dn + 2.0 * dn * en
+        fixed += en ** 3 / 3.0 + 2.0 * en * en * dn
+    return fixed, per_sample * M
+
+
+def sweep_flops(widths: tuple[int, ...] | list[int], M: int, inner_iterations: int | Sequence[int],
+                cfg: LiftedConfig) -> float:
+    """Total floating-point operations of one sweep (:func:`sweep_flop_terms` summed): linear in M
+    with an M-free offset when the inner iteration counts do not depend on M."""
+    return sum(sweep_flop_terms(widths, M, inner_iterations, cfg))

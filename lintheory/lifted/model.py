@@ -1,7 +1,9 @@
 """The lifted, Tikhonov-regularised ReLU network of Zhang & Brand (NeurIPS 2017), reconstructed.
 
-The paper's body was not available; the formulation follows the reconstruction in
-``shared/theory/zhang2017_bcd.md`` (equations ZB-1 .. ZB-7). With data
+The paper's body was not available; the formulation is reconstructed here. Its equations carry
+the labels ZB-1 (ReLU as a projection), ZB-2 (the objective below), ZB-3 (the Tikhonov matrix),
+ZB-4 (the forward pass), ZB-5 (the hidden NNLS block), ZB-6 (the lifted-output update) and ZB-7
+(the ridge W-update), each written out where it is implemented. With data
 :math:`X = U_0 \\in \\mathbb{R}^{d_0\\times M}`, targets :math:`Y`, weights
 :math:`W_1..W_N` and lifted activations :math:`U_1..U_K` the objective is (ZB-2)
 

@@ -1,8 +1,7 @@
 r"""SymPy derivations for the lifted ReLU network of Zhang & Brand (NeurIPS 2017).
 
-The paper's body was not available; these are the **reconstructed** identities of
-``shared/theory/zhang2017_bcd.md`` (ZB-1, ZB-3, ZB-6, ZB-7), derived here from first
-principles:
+The paper's body was not available; these are the **reconstructed** identities (labels as in
+:mod:`lintheory.lifted.model`: ZB-1, ZB-3, ZB-6, ZB-7), derived here from first principles:
 
 * ReLU as a projection (ZB-1): :math:`\max(0,v) = \arg\min_{u\ge0}(u-v)^2` with optimal
   value :math:`\min(v,0)^2`, as a ``Piecewise`` from the KKT case split, and the proof of
