@@ -256,11 +256,6 @@ def judge(claim: Claim, runs: Sequence[RunRecord], constants: Mapping[str, Any] 
             arithmetic="(not reached)")
         assert failed is not None
         return failed, []
-    if claim.judge is not None:  # TRANSITION: a claim not yet ported to checks()
-        v = claim.judge(runs)
-        return (replace(v, verdict="not_reproduced") if v.verdict == "refuted" and claim.level != "sourced"
-                else v), []
-    assert claim.checks is not None
     checks = list(claim.checks(runs, claim.statement_constants(constants)))
     for c in checks:
         if not isinstance(c, Check):

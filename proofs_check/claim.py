@@ -166,10 +166,8 @@ class Claim:
     kind: Kind
     grid: Grid
     run: Callable[[Params, int], Mapping[str, Any]]
-    checks: Checks | None = None
-    level: Level = "reconstructed"
-    # TRANSITION: modules not yet ported to checks() still judge themselves
-    judge: Callable[[Sequence[RunRecord]], Verdict] | None = None
+    checks: Checks
+    level: Level
     constants: Mapping[str, Any] = field(default_factory=dict)
     run_constants: tuple[str, ...] = ()
     mutants: tuple[Mutant, ...] = ()
@@ -189,8 +187,6 @@ class Claim:
             raise ValueError(f"claim {self.id!r}: paper must be its id prefix, got {self.paper!r}")
         if self.kind not in KINDS:
             raise ValueError(f"claim {self.id!r}: kind must be one of {KINDS}, got {self.kind!r}")
-        if (self.checks is None) == (self.judge is None):
-            raise ValueError(f"claim {self.id!r}: give checks (or, until ported, judge), not both")
         if self.level not in LEVELS:
             raise ValueError(f"claim {self.id!r}: level must be one of {LEVELS}, got {self.level!r}")
         unknown = [n for n in self.run_constants if n not in self.constants]

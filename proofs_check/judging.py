@@ -1,17 +1,10 @@
-"""Shared verdict rules for claim authors.
+"""The verdict rules behind :mod:`proofs_check.checks` (claims use the typed checks, not these).
 
-A claim's ``judge(runs)`` usually has three steps, each a helper here::
-
-    from proofs_check import judging
-
-    def judge(runs):
-        texts = dict(predicted="T <= 2 log(1/eps)/eta", observed="iterations to loss <= eps",
-                     arithmetic="float64")
-        failed = judging.missing_runs_inconclusive(runs, tolerance="rtol=1e-12", **texts)
-        if failed is not None:                      # some run raised or diverged
-            return failed
-        rows = judging.slack_table_rows(runs, predicted="bound", observed="iterations")
-        return judging.bound_verdict(rows, rtol=1e-12, reason="float64 round-off", **texts)
+:class:`~proofs_check.checks.Bound` judges through :func:`bound_verdict`,
+:class:`~proofs_check.checks.Identity` through :func:`identity_verdict`,
+:class:`~proofs_check.checks.Scaling` through :func:`scaling_verdict`; the
+framework makes a claim with failed runs inconclusive through
+:func:`missing_runs_inconclusive`.
 
 Conventions (the report relies on them):
 
@@ -328,27 +321,3 @@ def scaling_verdict(
         else:
             verdict, why = "inconclusive", f"interval straddles {expected:g}: more or longer runs would decide"
     return Verdict(verdict, f"{fitted}: {why}", predicted, observed, tolerance, arithmetic, ev)
-
-
-_SEVERITY = {"confirmed": 0, "inconclusive": 1, "not_reproduced": 2, "refuted": 3}
-
-
-def combine(parts: Sequence[tuple[str, Verdict]], evidence: Mapping[str, Any]) -> Verdict:
-    """One verdict from several labelled checks of one claim: the worst verdict wins
-    (refuted > inconclusive > confirmed); summaries and the predicted / observed /
-    tolerance texts are joined by label; arithmetics are listed once each.
-
-    ``evidence`` is the combined evidence, composed by the caller (claims differ in
-    how they merge their parts' tables).
-    """
-    if not parts:
-        raise ValueError("parts must hold at least one (label, Verdict)")
-    return Verdict(
-        verdict=max((v.verdict for _, v in parts), key=_SEVERITY.__getitem__),
-        summary="; ".join(f"{label}: {v.summary}" for label, v in parts),
-        predicted=" | ".join(f"{label}: {v.predicted}" for label, v in parts),
-        observed=" | ".join(f"{label}: {v.observed}" for label, v in parts),
-        tolerance=" | ".join(f"{label}: {v.tolerance}" for label, v in parts),
-        arithmetic=" + ".join(dict.fromkeys(a for _, v in parts for a in v.arithmetic.split(" + "))),
-        evidence=jsonable(evidence),
-    )

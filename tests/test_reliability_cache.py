@@ -29,8 +29,8 @@ def _toy_registry(monkeypatch):
 
 def test_the_code_version_covers_every_file_of_both_packages_and_the_library_versions(tmp_path, monkeypatch):
     files = {p.relative_to(provenance._REPO).as_posix() for p in provenance.source_files()}
-    assert {"proofs_check/data.py", "proofs_check/claims/zhang2017.py", "proofs_check/runner.py",
-            "lintheory/train.py", "proofs_check/claims/_zhang2017_protocol.py"} <= files
+    assert {"proofs_check/data/__init__.py", "proofs_check/claims/zhang2017/_protocol.py", "proofs_check/runner.py",
+            "lintheory/train.py", "proofs_check/claims/zhang2017/bcd_vs_sgd_mnist.py"} <= files
     assert not any("__pycache__" in f or f.endswith(".pyc") for f in files)
     before = provenance.code_version(MEAN.run)
     monkeypatch.setattr(provenance, "package_versions", lambda: {"numpy": "0.0-other"})
@@ -47,7 +47,7 @@ def test_editing_a_helper_outside_the_claim_modules_recomputes_the_runs(tmp_path
     out = tmp_path / "out"
     assert run_claims([MEAN], "quick", out, workers=1, reports=False).computed == 3
     assert run_claims([MEAN], "quick", out, workers=1, reports=False).computed == 0
-    helper = copy / "proofs_check" / "data.py"
+    helper = copy / "proofs_check" / "data" / "__init__.py"
     helper.write_text(helper.read_text() + "\n# edited: one_hot now scales by 0.5\n")
     again = run_claims([MEAN], "quick", out, workers=1, reports=False)
     assert (again.computed, again.cached) == (3, 0)

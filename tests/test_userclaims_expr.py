@@ -120,7 +120,7 @@ def _agree(a: sp.Expr, b: sp.Expr) -> bool:
     return bool(np.allclose(x, y, rtol=1e-9, atol=1e-12, equal_nan=True))
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(expressions)
 def test_sympy_latex_round_trips_through_the_parser(e):
     if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I):
@@ -130,7 +130,7 @@ def test_sympy_latex_round_trips_through_the_parser(e):
     assert back == e or _agree(back, e), (text, back, e)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150, deadline=None, derandomize=True)
 @given(st.text(alphabet="abcdefghijklmnopqrstuvwxyzNT_0123456789+-*/^()[]{}|,.<>=!\\ '\"", max_size=30))
 def test_any_text_is_an_expression_or_an_expr_error(text):
     try:
@@ -147,9 +147,11 @@ words = st.from_regex(r"[a-z][a-z0-9]{2,8}", fullmatch=True).filter(
     and w not in ("pi",))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100, deadline=None, derandomize=True)
 @given(words, st.sampled_from(["{} + N", "log({})", "{}(N)", "N * {}", r"\frac{{{}}}{{2}}", r"\mathrm{{{}}}"]))
 def test_names_off_the_allow_list_are_refused(word, shape):
+    if shape.startswith(r"\frac") and all(ch in V.symbols or ch in V.aliases for ch in word):
+        return  # in LaTeX a run of letters is a product of one-letter symbols: 'ccc' is c^3, not a name
     with pytest.raises(ExprError, match=r"unknown (symbol|function)|unsupported|right after a symbol"):
         parse(shape.format(word), V)
 

@@ -95,7 +95,7 @@ def certify_claim(claim: Claim, instances: Sequence[tuple[Mapping[str, Any], int
     """
     spec = spec or certificate_for(claim)
     if spec is None:
-        raise ValueError(f"claim {claim.id!r} declares no certificate (see proofs_check/search/spaces_*.py)")
+        raise ValueError(f"claim {claim.id!r} declares no certificate (Claim.certificate)")
     prec = spec.prec if prec is None else prec
     start = time.perf_counter()
     rows = []

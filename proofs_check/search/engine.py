@@ -282,7 +282,7 @@ def search(claim: Claim, budget: int, seed: int = 0, out_dir: str | Path | None 
         raise ValueError(f"shrink_budget must be a non-negative integer, got {shrink_budget!r}")
     space = space or space_for(claim)
     if space is None:
-        raise NoSearchSpace(f"claim {claim.id!r} declares no search space (see proofs_check/search/spaces_*.py)")
+        raise NoSearchSpace(f"claim {claim.id!r} declares no search space (Claim.search)")
     cache_path = None if out_dir is None else Path(out_dir) / "search" / f"{claim.id}.evals.jsonl"
     if fresh and cache_path is not None and cache_path.exists():
         cache_path.unlink()

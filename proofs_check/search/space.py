@@ -5,19 +5,16 @@ parameters, plus a violation score read from a run's observations; a
 :class:`CertificateSpec` is the identity or inequality a run's instance must satisfy, as a
 check evaluated in Arb from exactly representable inputs.
 
-Declarations are keyed by claim id, in modules ``proofs_check/search/spaces_<paper>.py``
-exposing ``SPACES`` and ``CERTIFICATES`` (dicts keyed by claim id); a claim module outside
-the package (a test fixture, private claims) may expose the same two names itself.
+A claim declares both in its own file (``Claim.search``, ``Claim.certificate``); a
+module of several claims may instead expose ``SEARCH_SPACES`` and ``CERTIFICATES``
+(dicts keyed by claim id).
 """
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 from proofs_check.claim import PROFILES, Claim
@@ -104,27 +101,6 @@ class CertificateSpec:
     applies: Callable[[Params], bool] | None = None
 
 
-def _space_modules() -> list[Any]:
-    import proofs_check.search as pkg
-
-    return [importlib.import_module(f"{pkg.__name__}.{info.name}")
-            for info in pkgutil.iter_modules(pkg.__path__) if info.name.startswith("spaces_")]
-
-
-@cache
-def _declared() -> tuple[dict[str, SearchSpace], dict[str, CertificateSpec]]:
-    spaces: dict[str, SearchSpace] = {}
-    certificates: dict[str, CertificateSpec] = {}
-    for module in _space_modules():
-        for source, target in ((getattr(module, "SPACES", {}), spaces),
-                               (getattr(module, "CERTIFICATES", {}), certificates)):
-            for claim_id, spec in source.items():
-                if claim_id in target:
-                    raise RuntimeError(f"{claim_id!r} is declared twice in proofs_check.search")
-                target[claim_id] = spec
-    return spaces, certificates
-
-
 def _from_claim_module(claim: Claim, name: str) -> Any:
     module = sys.modules.get(getattr(claim.run, "__module__", ""), None)
     return getattr(module, name, {}).get(claim.id) if module is not None else None
@@ -132,9 +108,9 @@ def _from_claim_module(claim: Claim, name: str) -> Any:
 
 def space_for(claim: Claim) -> SearchSpace | None:
     """The search space declared for ``claim`` (in its file), or ``None``."""
-    return claim.search or _declared()[0].get(claim.id) or _from_claim_module(claim, "SEARCH_SPACES")
+    return claim.search or _from_claim_module(claim, "SEARCH_SPACES")
 
 
 def certificate_for(claim: Claim) -> CertificateSpec | None:
     """The certificate declared for ``claim`` (in its file), or ``None``."""
-    return claim.certificate or _declared()[1].get(claim.id) or _from_claim_module(claim, "CERTIFICATES")
+    return claim.certificate or _from_claim_module(claim, "CERTIFICATES")

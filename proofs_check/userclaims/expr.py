@@ -128,6 +128,13 @@ def _tokenize(text: str, latex: bool) -> list[_Tok]:
             raise ExprError(f"unexpected character {ch!r}", pos + 1)
         kind = m.lastgroup or ""
         tok = m.group()
+        sized = re.match(r"\\(left|right)\s*\|", text[pos:]) if latex else None
+        if sized:  # \left| and \right| say which side they are: nested absolute values parse unambiguously
+            out.append(_Tok("op", r"\lvert" if sized.group(1) == "left" else r"\rvert", pos + 1))
+            pos += sized.end()
+            continue
+        if kind == "cmd" and tok in (r"\lvert", r"\rvert"):
+            kind = "op"
         if kind == "name" and latex and not text[m.end():].lstrip().startswith("("):
             # LaTeX: a letter is a symbol, a run of letters a product; a word before '(' is a function
             out += [_Tok("name", ch, pos + 1 + i) for i, ch in enumerate(tok)]
@@ -257,7 +264,7 @@ class _Parser:
             return True
         if tok.kind == "op":
             # '[' after a factor would read as indexing: it opens a group only after an operator
-            return tok.text in ("(", "{") or (tok.text == "|" and "|" not in self.closers)
+            return tok.text in ("(", "{", r"\lvert") or (tok.text == "|" and "|" not in self.closers)
         if tok.kind == "cmd":  # an unknown command starts an atom too, so that its error names it
             return tok.text not in _TIMES and tok.text not in RELATIONS and tok.text not in _CLOSERS
         return False
@@ -287,9 +294,9 @@ class _Parser:
         if tok.kind == "op" and tok.text in _OPEN:
             self.take()
             return self.group(_OPEN[tok.text])
-        if tok.kind == "op" and tok.text == "|":
+        if tok.kind == "op" and tok.text in ("|", r"\lvert"):
             self.take()
-            return sp.Abs(self.group("|"))
+            return sp.Abs(self.group("|" if tok.text == "|" else r"\rvert"))
         if tok.kind == "cmd":
             return self.command()
         if tok.kind == "name":
