@@ -126,7 +126,11 @@ def test_sympy_latex_round_trips_through_the_parser(e):
     if e.has(sp.zoo, sp.nan, sp.oo, -sp.oo, sp.I):
         return
     text = sp.latex(e, symbol_names=NAMES)
-    back = parse(text, V)
+    try:
+        back = parse(text, V)
+    except ExprError as exc:  # exact constants too large for float64 (e^{404}) are refused by design
+        assert "out of range" in str(exc), (text, exc)
+        return
     assert back == e or _agree(back, e), (text, back, e)
 
 
