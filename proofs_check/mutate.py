@@ -39,7 +39,7 @@ def finding(entry: Mapping[str, Any]) -> str:
         return f"undecided under the mutant ({entry['summary'][:160]}): more or longer runs would decide"
     slack = _worst_slack(entry)
     if slack is not None:
-        if slack < 0.5:
+        if slack <= 0.5:
             return (f"the mutated bound still holds at {slack:.3g} of its value on every instance: "
                     "the statement could be tightened here")
         return (f"the mutated bound still holds (largest observed/predicted {slack:.3g}): the instances do not "

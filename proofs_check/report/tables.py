@@ -120,7 +120,9 @@ def power_cell(claim: Mapping[str, Any]) -> str:
         return "-"
     if power.get("mutants", 0) == 0:
         return "no mutants: " + str(power.get("reason") or "none declared")
-    return f"{power.get('caught', 0)}/{power.get('mutants')} mutants caught"
+    cell = f"{power.get('caught', 0)}/{power.get('mutants')} mutants caught"
+    survivors = power.get("survivors") or []
+    return cell + "".join(f"; {s.get('mutant')} survived: {s.get('finding')}" for s in survivors)
 
 
 Style = Literal["text", "formula", "command"]
