@@ -109,8 +109,7 @@ def test_at_least_15_hostile_payloads_are_rejected_by_the_math_allow_list(hostil
             assert "^^" not in shown and "%" not in shown.replace(r"\%", "")
 
 
-def test_hostile_results_compile_to_literal_text_and_read_or_write_nothing_outside(hostile):
-    assert shutil.which("pdflatex"), "pdflatex is required (texlive-latex-base, texlive-latex-recommended)"
+def test_hostile_results_compile_to_literal_text_and_read_or_write_nothing_outside(hostile, needs_pdflatex):
     root, out, payloads = hostile
     data = _document(root, payloads)
     (out / results.FILENAME).write_text(json.dumps(data))
