@@ -366,6 +366,17 @@ def _claims_path_option(p: argparse.ArgumentParser) -> None:
                         "load only files you trust")
 
 
+def _sweep_options(p: argparse.ArgumentParser, out_help: str) -> None:
+    """The claims, profile, output folder, workers, seed and --fresh of a sweep (run and mutate)."""
+    p.add_argument("claims", nargs="*", metavar="IDS_OR_GLOBS", help="claim ids or globs (default: all)")
+    p.add_argument("--profile", choices=PROFILES, default="quick", help="parameter grids to run (default: quick)")
+    p.add_argument("--out", type=_folder, metavar="DIR", help=out_help)
+    p.add_argument("--workers", type=_positive_int, metavar="N",
+                   help="local worker processes (default: the machine's cores)")
+    p.add_argument("--seed", type=_integer, default=0, metavar="S", help="global seed (default: 0)")
+    p.add_argument("--fresh", action="store_true", help="recompute runs found in the cache")
+
+
 def parser() -> argparse.ArgumentParser:
     p = _Parser(prog=PROG, description="Check theorems about deep linear networks against computation.")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -383,16 +394,10 @@ def parser() -> argparse.ArgumentParser:
                                      "them and write DIR/results.json, DIR/report.md, DIR/report.tex, "
                                      "DIR/report.pdf (when pdflatex is available), DIR/figures/ and the run "
                                      "cache DIR/cache.sqlite. An interrupted run resumes from the cache.")
-    run.add_argument("claims", nargs="*", metavar="IDS_OR_GLOBS", help="claim ids or globs (default: all)")
-    run.add_argument("--profile", choices=PROFILES, default="quick", help="parameter grids to run (default: quick)")
-    run.add_argument("--out", type=_folder, metavar="DIR", help="output folder (default: reports/<profile>); "
-                     "a subset of claims run into a folder with results of the same profile and seed is merged")
-    run.add_argument("--workers", type=_positive_int, metavar="N",
-                     help="local worker processes (default: the machine's cores)")
+    _sweep_options(run, out_help="output folder (default: reports/<profile>); a subset of claims run into a folder "
+                                 "with results of the same profile and seed is merged")
     run.add_argument("--scheduler", type=_address, metavar="ADDRESS",
                      help="run on the Dask cluster at ADDRESS (tcp://host:port)")
-    run.add_argument("--seed", type=_integer, default=0, metavar="S", help="global seed (default: 0)")
-    run.add_argument("--fresh", action="store_true", help="recompute runs found in the cache")
     run.add_argument("--reset-cache", action="store_true",
                      help="move DIR/cache.sqlite aside (e.g. a damaged one) and start a new cache")
     run.add_argument("--run-timeout", type=_seconds, metavar="SECONDS",
@@ -434,13 +439,7 @@ def parser() -> argparse.ArgumentParser:
                                      "mutants (a constant scaled, an exponent changed, an inequality tightened); "
                                      "write DIR/mutants.json and print which mutants the checks catch. A survivor "
                                      "is a finding: a weak check, or a bound that could be tightened.")
-    mut.add_argument("claims", nargs="*", metavar="IDS_OR_GLOBS", help="claim ids or globs (default: all)")
-    mut.add_argument("--profile", choices=PROFILES, default="quick", help="parameter grids to run (default: quick)")
-    mut.add_argument("--out", metavar="DIR", help="output folder (default: reports/<profile>)")
-    mut.add_argument("--workers", type=_positive_int, metavar="N",
-                     help="local worker processes (default: the machine's cores)")
-    mut.add_argument("--seed", type=int, default=0, metavar="S", help="global seed (default: 0)")
-    mut.add_argument("--fresh", action="store_true", help="recompute runs found in the cache")
+    _sweep_options(mut, out_help="output folder (default: reports/<profile>)")
     mut.add_argument("--no-pdf", action="store_true", help="do not recompile report.pdf")
     _claims_path_option(mut)
     mut.set_defaults(func=cmd_mutate)
