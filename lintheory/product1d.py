@@ -23,6 +23,8 @@ import mpmath
 import numpy as np
 from numba import njit
 
+from lintheory import _numba_cache  # noqa: F401  (before any @njit: the compiled code is shared by checkouts)
+
 __all__ = [
     "ProductRun",
     "leave_one_out",
