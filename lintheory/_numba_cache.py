@@ -52,7 +52,8 @@ class ContentCacheLocator(caching._SourceFileBackedLocatorMixin, caching._CacheL
 
     @classmethod
     def from_function(cls, py_func: Any, py_file: str) -> ContentCacheLocator | None:
-        if config.CACHE_DIR or not os.path.exists(py_file) or Path(py_file).resolve().parent != _PACKAGE:
+        # numba.core.config creates its settings at import time through globals(), out of mypy's sight.
+        if config.CACHE_DIR or not os.path.exists(py_file) or Path(py_file).resolve().parent != _PACKAGE:  # type: ignore[attr-defined]
             return None
         return super().from_function(py_func, py_file)  # type: ignore[no-any-return]
 

@@ -70,7 +70,11 @@ class Arithmetic(ABC):
     """
 
     name: str
-    unit_roundoff: float
+
+    # A property so that MPMath and Arb can derive it from their precision; Float64 sets a constant.
+    @property
+    @abstractmethod
+    def unit_roundoff(self) -> float: ...
 
     # -- construction and conversion -------------------------------------------------
     @abstractmethod

@@ -194,7 +194,7 @@ def decide(lhs: flint.arb, rhs: flint.arb, relation: Relation, prec: int,
         r = float(diff.rad()) if finite else math.inf
         lo_pos = finite and diff.lower() > 0
         hi_neg = finite and diff.upper() < 0
-        common = dict(relation=relation, prec=prec, lhs=_ball_str(lhs), rhs=_ball_str(rhs), margin=m, radius=r)
+        common: dict[str, Any] = dict(relation=relation, prec=prec, lhs=_ball_str(lhs), rhs=_ball_str(rhs), margin=m, radius=r)
         if not finite:
             return Certificate(status="not_certified", **common, tolerance=tolerance,
                                suggested_prec=min(2 * prec, MAX_PREC),

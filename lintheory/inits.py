@@ -158,11 +158,12 @@ def orthogonal_like(
     widths = _check_widths(widths)
     _check_positive(scale, "scale")
     gen = as_rng(rng)
+    mp = _precise(ar)
     weights = []
     for j in range(1, len(widths)):
         n_out, n_in = widths[j], widths[j - 1]
         Q = _haar(max(n_out, n_in), gen, ar)[:n_out, :n_in]
-        weights.append(Q * (scale if isinstance(ar, Float64) else _precise(ar).number(scale)))
+        weights.append(Q * (scale if mp is None else mp.number(scale)))
     return deep_linear(weights, ar)
 
 

@@ -52,15 +52,19 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numba import njit
 
 from lintheory import _numba_cache  # noqa: F401  (before any @njit: the compiled code is shared by checkouts)
 
+if TYPE_CHECKING:  # train imports this module lazily, at first use of numba
+    from lintheory.train import Status
+
 __all__ = ["BatchedResult", "KernelResult", "STATUSES", "gd_float64", "run_batch"]
 
-STATUSES: tuple[str, ...] = ("converged", "max_iter", "diverged", "stalled")
+STATUSES: tuple[Status, ...] = ("converged", "max_iter", "diverged", "stalled")
 _CONVERGED, _MAX_ITER, _DIVERGED, _STALLED = range(4)
 
 # Both switches are set by measurement (``benchmarks/bench_engine.py --sweep``: GD on d x d
@@ -354,7 +358,7 @@ class KernelResult:
     ``factors`` are the factors at ``t = iterations``.
     """
 
-    status: str
+    status: Status
     iterations: int
     loss0: float
     loss: float
@@ -429,7 +433,7 @@ class BatchedResult:
     included; ``factors[k]`` is ``B x n_k x n_{k-1}`` (each run's factors where it stopped).
     """
 
-    status: tuple[str, ...]
+    status: tuple[Status, ...]
     iterations: np.ndarray
     loss0: np.ndarray
     loss: np.ndarray

@@ -23,7 +23,7 @@ Gradients (Arora et al. 2018, Eq. (4)):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -153,7 +153,7 @@ class Network:
             E = self.arith.matmul(F, E)
         return E
 
-    def with_factors(self, factors: Sequence[Any]) -> Network:
+    def with_factors(self, factors: Iterable[Any]) -> Network:
         return replace(self, factors=tuple(factors))
 
     def to(self, ar: str | Arithmetic) -> Network:

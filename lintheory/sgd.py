@@ -169,7 +169,8 @@ def train(W0: Sequence[np.ndarray], X: np.ndarray, y: np.ndarray, solver: Solver
     W = [np.array(w, dtype=float) for w in W0]
     update = updater(solver)
     history = [[np.zeros_like(w), np.zeros_like(w)] for w in W]
-    m, t, losses = X.shape[1], 0, []
+    m, t = X.shape[1], 0
+    losses: list[float] = []
     with np.errstate(over="ignore", invalid="ignore"):  # a diverging run is reported, not warned about
         for _ in range(epochs):
             total = 0.0

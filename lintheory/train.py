@@ -113,7 +113,8 @@ class _History:
     def __init__(self, capacity: int):
         if not isinstance(capacity, int) or capacity < 2:
             raise ValueError(f"history must be an integer >= 2, got {capacity!r}")
-        self.capacity, self.stride, self.points = capacity, 1, []
+        self.capacity, self.stride = capacity, 1
+        self.points: list[tuple[int, Any]] = []
 
     def add(self, t: int, value: Any) -> None:
         if t % self.stride:

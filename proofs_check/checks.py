@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from proofs_check import judging
-from proofs_check.claim import Claim, Level, RunRecord, Verdict
+from proofs_check.claim import Claim, Level, RunRecord, Verdict, VerdictName
 
 __all__ = ["Bound", "Check", "Condition", "Identity", "Necessity", "Part", "Scaling", "judge", "rows", "slack_rows"]
 
@@ -172,7 +172,7 @@ class Condition(Check):
     kind = "condition"
 
     def verdict(self) -> Verdict:
-        word = "inconclusive" if self.ok is None else ("confirmed" if self.ok else "refuted")
+        word: VerdictName = "inconclusive" if self.ok is None else ("confirmed" if self.ok else "refuted")
         tolerance = judging.tolerance_text(self.tolerance or "as stated", self.reason or None)
         return Verdict(word, self.summary, self.predicted, self.observed, tolerance, self.arithmetic,
                        judging.jsonable(dict(self.evidence)))

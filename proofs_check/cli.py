@@ -116,14 +116,15 @@ def cmd_list(args: argparse.Namespace) -> int:
                                                 else {})} for c in claims], indent=2, ensure_ascii=False))
         return 0
     # sources and statements run long: wrap them so a row fits a terminal
-    extra = [["verdict"], [None]] if args.out else [[], []]
+    extra_headers: list[str] = ["verdict"] if args.out else []
+    extra_widths: list[int | None] = [None] if args.out else []
     from proofs_check.report.tables import verdict_label
 
     print(tabulate([[c.id, c.paper, c.source, c.title] + ([verdict_label(last[c.id]) if c.id in last else "-"]
                                                           if args.out else [])
                     for c in claims],
-                   headers=["claim", "paper", "source", "statement", *extra[0]], tablefmt="simple",
-                   disable_numparse=True, maxcolwidths=[None, None, 36, 56, *extra[1]]))
+                   headers=["claim", "paper", "source", "statement", *extra_headers], tablefmt="simple",
+                   disable_numparse=True, maxcolwidths=[None, None, 36, 56, *extra_widths]))
     return 0
 
 

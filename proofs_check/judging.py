@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, Literal
 
-from proofs_check.claim import RunRecord, Verdict
+from proofs_check.claim import RunRecord, Verdict, VerdictName
 
 __all__ = [
     "bound_verdict",
@@ -302,6 +302,7 @@ def scaling_verdict(
                                 reason)
     ev = jsonable({**(evidence or {}), "fit": {**fit.as_dict(), "expected": expected, "sense": sense}})
     fitted = f"fitted {name} {value:.4g} (95% CI [{lo:.4g}, {hi:.4g}], n={fit.n})"
+    verdict: VerdictName
     if not all(math.isfinite(v) for v in (value, lo, hi)):
         verdict, why = "inconclusive", "the fit is not finite"
     elif sense == "equal":

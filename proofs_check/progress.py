@@ -5,7 +5,10 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
+
+if TYPE_CHECKING:  # rich is imported only when a bar is shown
+    from rich.progress import TaskID
 
 
 class Progress(Protocol):
@@ -80,13 +83,15 @@ class Bar:
         self._progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                                   TextColumn("{task.fields[failed]} failed"), TimeElapsedColumn(),
                                   TextColumn("ETA"), TimeRemainingColumn(), console=Console(file=stream))
-        self._task = None
+        self._task: TaskID | None = None
 
     def start(self, total: int, cached: int) -> None:
         self._progress.start()
         self._task = self._progress.add_task("runs", total=total, completed=cached, failed=0)
 
     def advance(self, label: str, status: str, error: str | None) -> None:
+        if self._task is None:
+            raise RuntimeError("Bar.advance called before Bar.start")
         failed = self._progress.tasks[0].fields["failed"] + (status != "ok")
         if status != "ok":
             self._progress.console.print(f"run {label} {status}: {error}", markup=False, highlight=False)

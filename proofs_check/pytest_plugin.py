@@ -88,7 +88,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         added.append(item)
     items.extend(added)
     # the terminal's "collected N items" counts collection reports: report the claims as one
-    config.hook.pytest_collectreport(report=pytest.CollectReport("claims", "passed", None, added))
+    # list(): a list[Item | Collector] for CollectReport (a list is invariant in its item type)
+    config.hook.pytest_collectreport(report=pytest.CollectReport("claims", "passed", None, list(added)))
 
 
 class _Session:

@@ -470,7 +470,7 @@ def bibliography(claims: Sequence[Claim]) -> list[dict[str, Any]]:
     from proofs_check import registry
 
     found = {c.paper: registry.paper_of(c) for c in sorted(claims, key=lambda c: c.id)}
-    return [found[key].as_dict() for key in sorted(found) if found[key] is not None]
+    return [paper.as_dict() for key in sorted(found) if (paper := found[key]) is not None]
 
 
 def _earlier(out_dir: Path, profile: str, seed: int) -> tuple[dict[str, Any] | None, str | None]:

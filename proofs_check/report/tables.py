@@ -205,7 +205,7 @@ CHECK_HEADERS = ("Check", "Level", "Role", "Verdict", "Predicted", "Observed", "
 
 def check_rows(claim: Mapping[str, Any]) -> list[tuple[str, ...]]:
     """The claim's judged checks (schema 2), one row each, as text cells."""
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for c in claim.get("checks") or []:
         fit = fit_text(c.get("fit"))
         headline = slack_text(c.get("slack")) or (fit[1] if fit else "-")

@@ -137,6 +137,8 @@ class SearchResult:
         if self.best is None:
             return f"searched {self.examples} instances (budget {self.budget}, seed {self.seed}): no scored instance"
         if self.violated:
+            if self.shrunk is None:
+                raise ValueError("a violated SearchResult must carry its shrunk instance")
             return (f"violation found: {self.score_meaning} = {self.shrunk_score:.4g} > {self.threshold:g} "
                     f"at {json.dumps(self.shrunk.to_json(), sort_keys=True)} "
                     f"(shrunk; budget {self.budget}, seed {self.seed})" + self._onset_text())
@@ -317,11 +319,11 @@ def search(claim: Claim, budget: int, seed: int = 0, out_dir: str | Path | None 
     except Unsatisfiable:
         shrunk, note = None, "Hypothesis could not generate instances the space accepts"
 
-    scored = [(inst, ev) for inst, ev in seen.values() if ev.score is not None]
-    best_inst, best_ev = max(scored, key=lambda pair: pair[1].score) if scored else (None, None)
+    scored = [(inst, ev.score) for inst, ev in seen.values() if ev.score is not None]
+    best_inst, best_score = max(scored, key=lambda pair: pair[1]) if scored else (None, None)
     violated = shrunk is not None
-    if not violated and best_ev is not None and math.isfinite(best_ev.score):
-        worst_bar = best_ev.score - WORST_REL * max(abs(best_ev.score), 1e-300)
+    if not violated and best_score is not None and math.isfinite(best_score):
+        worst_bar = best_score - WORST_REL * max(abs(best_score), 1e-300)
         evaluate.shrink_left = None
 
         def worst(instance: Instance) -> None:
@@ -335,18 +337,18 @@ def search(claim: Claim, budget: int, seed: int = 0, out_dir: str | Path | None 
 
         shrunk = _hypothesis_pass(instances, worst, budget, seed)
     shrunk_ev = evaluate.memo.get(shrunk.key()) if shrunk is not None else None
-    top = sorted(scored, key=lambda pair: -pair[1].score)[:5]
+    top = sorted(scored, key=lambda pair: -pair[1])[:5]
     return SearchResult(
         claim_id=claim.id, budget=budget, seed=seed, score_meaning=space.score_meaning,
         threshold=space.threshold, tolerance=space.tolerance, violated=violated,
-        best=best_inst, best_score=best_ev.score if best_ev else None,
+        best=best_inst, best_score=best_score,
         shrunk=shrunk, shrunk_score=shrunk_ev.score if shrunk_ev else None,
         examples=len(seen), evaluations=evaluate.evaluations, cached=evaluate.cached,
         failed=sum(1 for _, ev in seen.values() if ev.status != "ok"),
         rejected=sum(1 for _, ev in seen.values() if ev.rejected),
         seconds=time.perf_counter() - start,
         onset=_onset(space, evaluate.memo) if space.onset else None, note=note,
-        top=tuple((ev.score, inst.to_json()) for inst, ev in top),
+        top=tuple((score, inst.to_json()) for inst, score in top),
     )
 
 

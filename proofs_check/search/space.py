@@ -15,9 +15,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from proofs_check.claim import PROFILES, Claim
+
+if TYPE_CHECKING:
+    from lintheory.certify import Relation
 
 Params = Mapping[str, Any]
 
@@ -93,7 +96,7 @@ class CertificateSpec:
 
     inputs: Callable[[Params, int], Mapping[str, Any]]
     check: Callable[[Any, Mapping[str, Any]], tuple[Any, Any]]
-    relation: str
+    relation: Relation
     statement: str
     prec: int = 200
     tolerance: float | None = None

@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, Literal
 
 import sympy as sp
 from hypothesis import strategies as st
 
 from proofs_check.checks import Bound, Check, Condition, Scaling
-from proofs_check.claim import Claim, Figure, Mutant, RunRecord
+from proofs_check.claim import Claim, Figure, Kind, Mutant, RunRecord
 from proofs_check.search.space import DEFAULT_BUDGETS, SearchSpace
 from proofs_check.userclaims import runs
 from proofs_check.userclaims.spec import Spec, Statement
@@ -121,7 +121,9 @@ def _scaling_checks(i: int, s: Statement, runs_: Sequence[RunRecord], interval: 
     series = {"scaling": [{"label": s.label, "x": [x for x, _ in usable], "y": [y for _, y in usable],
                            "exponent": fit.exponent, "interval": list(interval)}]}
     out: list[Check] = []
-    for sense, end in (("at_least", interval[0]), ("at_most", interval[1])):
+    ends: tuple[tuple[Literal["at_least", "at_most"], float], ...] = (("at_least", interval[0]),
+                                                                      ("at_most", interval[1]))
+    for sense, end in ends:
         if math.isfinite(end):
             out.append(Scaling(label=f"{s.label} ({'>=' if sense == 'at_least' else '<='} {end:g})", fit=fit,
                                expected=end, sense=sense, predicted=predicted, observed=observed,
@@ -203,7 +205,7 @@ def build_claim(spec: Spec) -> Claim:
         **({f"exponent_{i}": list(m.exponent) for i, s in enumerate(spec.statements) if s.kind == "scaling"}
            if m.exponent is not None else {})}) for m in spec.mutants)
     kinds = {s.kind for s in spec.statements}
-    kind = "scaling" if kinds == {"scaling"} else ("invariant" if kinds == {"inequality"} else "bound")
+    kind: Kind = "scaling" if kinds == {"scaling"} else ("invariant" if kinds == {"inequality"} else "bound")
     figures = []
     if kinds - {"scaling"}:
         figures.append(Figure("loss_curves", "Loss along the runs (first runs of the grid); dashed: the claimed "

@@ -186,7 +186,7 @@ def _network(spec: Spec, point: Point, run_seed: int, ar: Arithmetic, Phi: np.nd
     kind, N, n = init["kind"], point.depth, point.width
     widths = [point.d_in, *([n] * (N - 1)), point.d_out]
     if kind == "balanced":
-        A = std * rng.standard_normal((point.d_out, point.d_in))
+        A = _required_std(std, kind) * rng.standard_normal((point.d_out, point.d_in))
         if init["around"] == "target":
             assert Phi is not None
             A = A + Phi
@@ -194,14 +194,20 @@ def _network(spec: Spec, point: Point, run_seed: int, ar: Arithmetic, Phi: np.nd
     if kind == "orthogonal_like":
         return inits.orthogonal_like(widths, rng, 1.0 if std is None else std, ar)
     if kind == "gaussian":
-        return inits.gaussian(widths, std, rng, ar)
+        return inits.gaussian(widths, _required_std(std, kind), rng, ar)
     if kind == "xavier":
         return inits.xavier(widths, rng, ar)
     if kind == "zas":
         return inits.zas(n, N, point.d_out, ar, d_in=point.d_in)
     if (point.d_in, point.d_out) != (n, n):
         raise FieldError("init.kind", f"near_identity needs d_in = d_out = width, got {point.d_in}, {point.d_out}, {n}")
-    return inits.near_identity(n, N, std, rng, ar)
+    return inits.near_identity(n, N, _required_std(std, kind), rng, ar)
+
+
+def _required_std(std: float | None, kind: str) -> float:
+    if std is None:  # spec.load refuses these kinds without init.std
+        raise FieldError("init.std", f"the {kind} initialization needs a std")
+    return std
 
 
 def build(spec: Spec, point: Point, run_seed: int, ar: Arithmetic) -> tuple[Network, Problem, np.ndarray | None]:

@@ -149,7 +149,13 @@ def _train(spec: Spec, net: Any, problem: Any, eta: float | None, stop: Stop, ob
            history: int) -> Any:
     if spec.method == "gd":
         return gd(net, problem, eta, stop, observers=observers, history=history)[0]
-    step = Exact() if spec.bcgd_step == "exact" else Normalised(eta)
+    step: Exact | Normalised
+    if spec.bcgd_step == "exact":
+        step = Exact()
+    elif eta is not None:
+        step = Normalised(eta)
+    else:  # spec.load refuses a normalised step without trainer.step
+        raise ValueError("bcgd_step = 'normalised' needs trainer.step")
     return bcgd(net, problem, step, spec.order, stop, observers=observers, history=history)[0]
 
 

@@ -16,7 +16,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import EllipsisType
+from typing import Any, Literal, NoReturn, TypeAlias, overload
 
 import numpy as np
 import sympy as sp
@@ -46,7 +47,7 @@ class TomlClaimError(ValueError):
     """A TOML claim file that cannot be used; the message is one line naming the file and the key."""
 
 
-Value = int | float | sp.Expr  # a number, or a parsed expression
+Value: TypeAlias = int | float | sp.Expr  # a number, or a parsed expression
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ class Spec:
     method: str
     step: Field | None
     bcgd_step: str
-    order: str
+    order: Literal["ascending", "descending"]
     arithmetic: str
     eps: Field
     max_iter: Field
@@ -147,7 +148,7 @@ class _Table:
     def key(self, name: str) -> str:
         return f"{self.path}.{name}" if self.path else name
 
-    def fail(self, message: str, key: str | None = None) -> Any:
+    def fail(self, message: str, key: str | None = None) -> NoReturn:
         where = self.key(key) if key is not None else (self.path or "(top level)")
         raise TomlClaimError(f"{self.file}: {where}: {message}")
 
@@ -198,6 +199,14 @@ class _Reader:
             return E.parse_relation(value, vocab) if relation else E.parse(value, vocab)
         except E.ExprError as exc:
             table.fail(f"{exc} in {value!r}", name)
+
+    @overload
+    def number(self, table: _Table, name: str, stages: Sequence[str], default: EllipsisType = ...,
+               extra: Sequence[str] = ()) -> Field: ...
+
+    @overload
+    def number(self, table: _Table, name: str, stages: Sequence[str], default: Any, extra: Sequence[str] = ()
+               ) -> Field | None: ...
 
     def number(self, table: _Table, name: str, stages: Sequence[str], default: Any = ..., extra: Sequence[str] = ()
                ) -> Field | None:
@@ -250,12 +259,13 @@ def load(path: str | Path) -> Spec:
         system.fail("needs exactly one of [system.target] (whitened loss) or [system.data] (data loss)")
     reader = _Reader(file, params, whitened=has_target)
     network = system.get("network", (str,), choices=NETWORKS)
-    fields = {name: reader.number(system, name, (), None if name != "depth" else ...)
-              for name in ("depth", "width", "d_in", "d_out")}
-    if fields["width"] is None:
+    depth = reader.number(system, "depth", ())
+    fields = {name: reader.number(system, name, (), None) for name in ("width", "d_in", "d_out")}
+    width = fields["width"]
+    if width is None:
         system.fail("missing required key", "width")
-    fields["d_in"] = fields["d_in"] or fields["width"]
-    fields["d_out"] = fields["d_out"] or fields["d_in"]
+    d_in = fields["d_in"] or width
+    d_out = fields["d_out"] or d_in
     target = _target(system.table("target"), reader) if has_target else None
     data = _data(system.table("data"), reader) if has_data else None
     system.done()
@@ -294,7 +304,7 @@ def load(path: str | Path) -> Spec:
     top.done()
 
     spec = Spec(str(path.resolve()), file_hash(content), claim_id, title, source, paper, network,
-                fields["depth"], fields["width"], fields["d_in"], fields["d_out"], target, data, init, method, step,
+                depth, width, d_in, d_out, target, data, init, method, step,
                 bcgd_step, order, arithmetic, eps, max_iter, float(diverge), grids, tuple(params), derived,
                 statements, mutants, budgets)
     from proofs_check.userclaims.instance import check_grid
