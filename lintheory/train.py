@@ -37,6 +37,7 @@ MAX_ITER = 10**9
 budget a claim sets; a larger value is a typo that would make a run that never ends."""
 
 Status = Literal["converged", "max_iter", "diverged", "stalled"]
+Order = Literal["ascending", "descending"]
 Observer = Callable[[int, Network, Any, tuple[Any, ...]], Any]
 
 
@@ -323,7 +324,7 @@ def bcgd(
     net: Network,
     problem: Problem,
     step: Exact | Normalised = Exact(),
-    order: Literal["ascending", "descending"] = "ascending",
+    order: Order = "ascending",
     stop: Stop = Stop(),
     observers: Mapping[str, Observer] | None = None,
     observe_every: int = 1,

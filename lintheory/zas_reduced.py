@@ -55,7 +55,7 @@ def singular_targets(Phi: np.ndarray, d: int | None = None) -> np.ndarray:
     return np.concatenate([s, np.zeros(width - s.size)])
 
 
-def _check(sigmas: Sequence[float], L: int, eta: float) -> np.ndarray:
+def _check(sigmas: Sequence[float] | np.ndarray, L: int, eta: float) -> np.ndarray:
     s = np.asarray(sigmas, dtype=np.float64)
     if s.ndim != 1 or s.size < 1 or not np.all(np.isfinite(s)) or np.any(s < 0):
         raise ValueError(f"sigmas must be a non-empty 1-D array of finite singular values >= 0, got {sigmas!r}")
@@ -231,7 +231,7 @@ def _reduced_run(a, w, s, L, eta, eps, max_iter, diverge_factor, log_q, threshol
 
 
 def reduced_gd(
-    sigmas: Sequence[float],
+    sigmas: Sequence[float] | np.ndarray,
     L: int,
     eta: float,
     *,

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import EllipsisType
-from typing import Any, Literal, NoReturn, TypeAlias, overload
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, overload
 
 import numpy as np
 import sympy as sp
@@ -25,6 +25,9 @@ import sympy as sp
 from proofs_check.claim import PROFILES, Paper
 from proofs_check.userclaims import expr as E
 from proofs_check.userclaims.symbols import RESERVED, STAGES, canonical, symbol, vocabulary
+
+if TYPE_CHECKING:
+    from lintheory.train import Order
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -101,7 +104,7 @@ class Spec:
     method: str
     step: Field | None
     bcgd_step: str
-    order: Literal["ascending", "descending"]
+    order: Order
     arithmetic: str
     eps: Field
     max_iter: Field

@@ -76,7 +76,7 @@ def run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
 
 def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
     out: list[Check] = [Identity.of(
-        runs, pred=lambda r: 0.0, obs=lambda r, n=name: r.value["identity_error"][n], label=f"identity {name}",
+        runs, pred=lambda r: 0.0, obs=lambda r, n=name: r.value["identity_error"][n], label=f"identity {name}",  # type: ignore[misc]  # mypy#15459
         rtol=0.0, atol=atol, reason=reason, arithmetic=name, observed="max relative residual over the run",
         predicted="D_j(t+1) - D_j(t) - eta^2 (G_{j+1}^T G_{j+1} - G_j G_j^T) = 0 at every step (eta = 0.05)")
         for name, atol, reason in _ARITHS]

@@ -74,7 +74,8 @@ def run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
 
 def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
     h = k["half"]
-    rows, contrast = [], []
+    rows: list[dict[str, Any]] = []
+    contrast: list[dict[str, Any]] = []
     for r in runs:
         for x in r.value["runs"]:
             row = {"params": {"N": r.params["N"], "target": r.params["target"], "eta": x["eta"]},
@@ -127,7 +128,7 @@ def _minimum(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     Phi = (Phi + Phi.T) / 2  # exactly symmetric (U diag U^T in float64 is not), as the claim assumes
     steps = max(300, math.ceil(20 / eta))
     res = gd_float64([np.eye(Phi.shape[0])] * N, None, Phi, eta, eps=None, max_iter=steps, history=steps + 1)
-    out = {"floor": negative_part_floor(Phi), "min_loss": float(np.min(res.history_loss)), "status": res.status,
+    out: dict[str, Any] = {"floor": negative_part_floor(Phi), "min_loss": float(np.min(res.history_loss)), "status": res.status,
            "arithmetic": "float64", "deviation": _off_manifold(res.factors, Phi)}
     if out["deviation"] <= _DEVIATION or res.status == "diverged":
         return out

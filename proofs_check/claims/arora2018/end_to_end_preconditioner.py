@@ -86,7 +86,7 @@ def run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
 
 def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
     out: list[Check] = [Identity.of(
-        runs, pred=lambda r: 0.0, obs=lambda r, n=name: r.value[n]["eig_rel_error"], label=f"eigenvalues {name}",
+        runs, pred=lambda r: 0.0, obs=lambda r, n=name: r.value[n]["eig_rel_error"], label=f"eigenvalues {name}",  # type: ignore[misc]  # mypy#15459
         rtol=0.0, atol=atol, reason=reason, arithmetic=name, observed="max relative deviation",
         predicted="eig(P_W) = {sum_j sigma_r^{2(j-1)/N} sigma_q^{2(N-j)/N}}") for name, atol, reason in _ARITHS]
     f = k["lambda_factor"]

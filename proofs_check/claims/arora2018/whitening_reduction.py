@@ -77,7 +77,7 @@ def run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
 
 def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
     h = k["lambda_coefficient"]
-    texts = dict(predicted=f"1/2||W - Lambda_yx||^2 + 1/(2m)||Y||^2 - {h:g}||Lambda_yx||^2",
+    texts: dict[str, Any] = dict(predicted=f"1/2||W - Lambda_yx||^2 + 1/(2m)||Y||^2 - {h:g}||Lambda_yx||^2",
                  observed="1/(2m)||WX - Y||^2 with XX^T = mI")
     out: list[Check] = [
         Identity(label=name, arithmetic=name, rtol=0.0, atol=tol, reason=reason, **texts, rows=[

@@ -27,7 +27,7 @@ from lintheory.lifting import lifted_orthogonal_like, orthogonal_core
 from lintheory.lsq import LsqData, conditioned_data
 from lintheory.nets import Network
 from lintheory.symbolic import shin2019 as sym
-from lintheory.train import Exact, Normalised, Stop, bcgd
+from lintheory.train import Exact, Normalised, Order, Stop, bcgd
 from proofs_check.claim import Figure
 
 __all__ = ["ORDERS", "SAFETY", "U64", "Instance", "contraction_rows", "envelope_curve", "error_figure", "gap_allowed", "latex_steps", "lifted_runs",
@@ -35,7 +35,7 @@ __all__ = ["ORDERS", "SAFETY", "U64", "Instance", "contraction_rows", "envelope_
 
 SAFETY = 1e3
 U64 = 2.0**-53
-ORDERS = ("ascending", "descending")
+ORDERS: tuple[Order, ...] = ("ascending", "descending")
 NORMALISED = ("normalised step eta*m/(||A||_2^2 ||B||_2^2) on the loss (1/2m)||W_{L:1}X - Y||_F^2")
 CONTRACTION_REASON = (f"round-off of a gap formed from residuals of a depth-K product: {SAFETY:g}*K*u*sqrt(loss/gap) "
                       "per block, the sum of the blocks' allowances per sweep")
@@ -75,7 +75,7 @@ class Instance:
     data: LsqData
     net: Network
     step: Exact | Normalised
-    order: str
+    order: Order
     description: dict[str, Any]
 
 

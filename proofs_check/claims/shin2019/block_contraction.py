@@ -70,7 +70,7 @@ def _stress_instance(kappa: float, seed: int) -> tuple[Any, Any]:
 def run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     """Every block update, recorded: BATCH random instances (3 sweeps), or one stress instance run in
     float64 and mpmath:dps=40 with the exact and the normalised (eta = 1) step (STRESS_SWEEPS sweeps)."""
-    runs = []
+    runs: list[dict[str, Any]] = []
     if param(params, "part", ("random", "stress")) == "random":
         ar, rng = arithmetic("float64"), np.random.default_rng(seed)
         for i in range(BATCH):
@@ -149,7 +149,7 @@ _SPACE = st.integers(1, 5).flatmap(lambda L: st.fixed_dictionaries({
     "init": st.sampled_from(["gaussian", "orthogonal_like"]), "std": st.floats(0.3, 1.2),
     "step": st.sampled_from(["exact", "normalised"]), "eta": st.floats(0.05, 1.95),
     "order": st.sampled_from(["ascending", "descending"]), "sweeps": st.integers(1, 3),
-})).map(lambda p: {**{k: v for k, v in p.items() if k != "m_extra"}, "m": p["d_x"] + p["m_extra"]})
+})).map(lambda p: {**{k: v for k, v in p.items() if k != "m_extra"}, "m": p["d_x"] + p["m_extra"]})  # type: ignore[operator]  # hypothesis types fixed_dictionaries' values as object
 
 
 def search_instance(params: Mapping[str, Any], seed: int) -> tuple[Any, Any, Exact | Normalised]:

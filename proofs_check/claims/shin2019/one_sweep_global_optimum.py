@@ -116,7 +116,7 @@ def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
 _SPACE = st.fixed_dictionaries({
     "d_x": st.integers(1, 6), "d_y": st.integers(1, 6), "n_extra": st.integers(0, 6), "L": st.integers(2, 6),
     "order": st.sampled_from(["ascending", "descending"]), "step": st.sampled_from(["exact", "normalised"]),
-}).map(lambda p: {"case": "whitened", "shape": [p["d_x"], p["d_y"], max(p["d_x"], p["d_y"]) + p["n_extra"], p["L"]],
+}).map(lambda p: {"case": "whitened", "shape": [p["d_x"], p["d_y"], max(p["d_x"], p["d_y"]) + p["n_extra"], p["L"]],  # type: ignore[call-overload]  # hypothesis types fixed_dictionaries' values as object
                   "order": p["order"], "step": p["step"], "arith": "float64", "kappa_X": 1.0})
 
 

@@ -78,7 +78,8 @@ def run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
 
 def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
     c = 2 * float(k["half"])  # 1 at the stated 1/2
-    rows, by_eta = [], {}
+    rows: list[dict[str, Any]] = []
+    by_eta: dict[float, list[float]] = {}
     for r in runs:
         if r.params["part"] == "numeric":
             worst = min(r.value["blocks"], key=lambda b: b[1] - c * b[0])

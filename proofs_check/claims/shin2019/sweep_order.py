@@ -44,7 +44,7 @@ def run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     data, whitened = conditioned_data(5, 3, 40, kappa, rng), conditioned_data(5, 3, 40, 1.0, rng)
     net = orthogonal_like((5, 6, 6, 6, 3), rng)
-    out = {}
+    out: dict[str, Any] = {}
     for order in ORDERS:
         rec = BlockRecorder(data, step)
         bcgd(net, data.problem(), step, order=order, stop=Stop(max_iter=6), on_block=rec)

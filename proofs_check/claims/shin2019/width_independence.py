@@ -55,8 +55,8 @@ from proofs_check.checks import Check, Identity, Scaling
 from proofs_check.claim import Claim, Figure, Mutant, RunRecord
 from proofs_check.claims.shin2019._common import ORDERS, SAFETY, param, step_rule, u
 
-CFG = {"d_x": 5, "d_y": 3, "L": 5, "m": 40, "kappa": 50.0, "sweeps": 6}
-CFG_MP = {"d_x": 3, "d_y": 2, "L": 3, "m": 10, "kappa": 50.0, "sweeps": 3}
+CFG: dict[str, Any] = {"d_x": 5, "d_y": 3, "L": 5, "m": 40, "kappa": 50.0, "sweeps": 6}
+CFG_MP: dict[str, Any] = {"d_x": 3, "d_y": 2, "L": 3, "m": 10, "kappa": 50.0, "sweeps": 3}
 RANDOM_PER_RUN = 8
 _STEPS = (("exact", None), ("normalised", 1.0), ("normalised", 0.5))
 

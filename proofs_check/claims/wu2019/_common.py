@@ -59,7 +59,7 @@ def agree(a: int, b: int) -> bool:
     return abs(a - b) <= 1 + 1e-7 * max(a, b)
 
 
-def engine_check(rows: Sequence[Mapping[str, Any]], what: str) -> Identity:
+def engine_check(rows: Sequence[dict[str, Any]], what: str) -> Identity:
     """Full network against the exact reduction: the same GD run computed twice. A disagreement
     refutes the engine (not the paper), so the part is sourced-level: it can only say refuted."""
     return Identity(label="engine: full network = reduction", rows=list(rows), atol=1.0, rtol=1e-7,

@@ -67,7 +67,8 @@ def run(params: Mapping[str, Any], seed: int) -> dict[str, Any]:
 
 def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Any]:
     saddle = k["saddle_value"]
-    rows, series = [], {}
+    rows: list[dict[str, Any]] = []
+    series: dict[str, list[dict[str, Any]]] = {}
     for r in sorted(runs, key=lambda r: (r.params["target"], r.params["init"], r.params["L"])):
         p, inner = r.params, r.value["runs"]
         conv = [x for x in inner if x["status"] == "converged"]
