@@ -213,7 +213,7 @@ def _backprop(
     # Q^T is carried, Q_{j-1}^T = Q_j^T F_j, so that the recursion needs no transpose of F_j
     # (in Arb a transpose is a copy); G_j = (P_{j-1} Q_j^T)^T.  It is grown downwards only as
     # far as the lowest trainable factor: nothing below needs it.
-    lowest = list(trainable).index(True) if any(trainable) else len(factors)
+    lowest = trainable.index(True) if any(trainable) else len(factors)
     grads: list[Any] = [None] * len(factors)
     Qt = T(Q)
     for j in range(len(factors) - 1, lowest - 1, -1):
