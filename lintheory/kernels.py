@@ -36,14 +36,15 @@ product is summed in ascending order on every path.
 
 Compilation: numba compiles on first use, once per kind of network (each ``D``; arbitrary
 widths with or without BLAS), each 3-5 s on an idle core (12-13 s of CPU on a loaded one),
-and caches the machine code on disk (``cache=True``, in ``__pycache__`` beside this file,
-or numba's user cache folder when that is not writable), so later processes load it in
-about 0.3-1 s.  The cache never serves stale code: numba keys each entry by this file's path
-and modification stamp (time and size) and by numba's version, and every compiled function
-lives in this file, so any edit or upgrade recompiles.  A fresh clone therefore compiles
-again.  (Measured alternatives: one signature for all widths, with the unrolled nests for
-D = 1..8 inlined into it, compiled as slowly, half of it in numba's IR inliner; one compiled
-function per D called from a run-time branch made d <= 4 two to three times slower.)
+and caches the machine code on disk (``cache=True``), so later processes load it in about
+0.3-1 s.  The cache is one folder per user, shared by every checkout with the same source
+(:mod:`lintheory._numba_cache`: a fresh clone of an unchanged version compiles nothing), and it
+never serves stale code: it is keyed by the SHA-256 of this file, and numba's index inside it by
+numba's version, each function's bytecode and the CPU, and every compiled function lives in this
+file, so any edit or upgrade recompiles.  (Measured alternatives: one signature for all
+widths, with the unrolled nests for D = 1..8 inlined into it, compiled as slowly, half of it in
+numba's IR inliner; one compiled function per D called from a run-time branch made d <= 4 two to
+three times slower.)
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ from dataclasses import dataclass
 
 import numpy as np
 from numba import njit
+
+from lintheory import _numba_cache  # noqa: F401  (before any @njit: the compiled code is shared by checkouts)
 
 __all__ = ["BatchedResult", "KernelResult", "STATUSES", "gd_float64", "run_batch"]
 

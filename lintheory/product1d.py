@@ -21,6 +21,9 @@ from dataclasses import dataclass
 
 import mpmath
 import numpy as np
+from numba import njit
+
+from lintheory import _numba_cache  # noqa: F401  (before any @njit: the compiled code is shared by checkouts)
 
 __all__ = [
     "ProductRun",
@@ -107,28 +110,47 @@ def product_gd(w0: np.ndarray, y: float, eta: float, *, eps: float, max_iter: in
         raise ValueError(f"max_iter must be an integer >= 0, got {max_iter!r}")
     runs = w.shape[0]
     iterations = np.full(runs, int(max_iter), dtype=np.int64)
-    converged = np.zeros(runs, dtype=bool)
-    active = np.arange(runs)
-    p, q = leave_one_out(w)
-    loss = 0.5 * (p - y) ** 2
-    loss0 = loss.copy()
-    final = loss.copy()
-    for t in range(int(max_iter) + 1):
-        done = (loss <= eps) | ~np.isfinite(loss)
-        if np.any(done):
-            idx = active[done]
-            iterations[idx] = t
-            converged[idx] = loss[done] <= eps
-            final[idx] = loss[done]
-            keep = ~done
-            active, w, p, q, loss = active[keep], w[keep], p[keep], q[keep], loss[keep]
-        if active.size == 0 or t == max_iter:
-            break
-        w -= eta * (p - y)[:, None] * q
-        p, q = leave_one_out(w)
-        loss = 0.5 * (p - y) ** 2
-    final[active] = loss
+    converged = np.zeros(runs, dtype=np.bool_)
+    loss0, final = np.empty(runs), np.empty(runs)
+    _gd_rows(w, float(y), float(eta), float(eps), int(max_iter), iterations, converged, loss0, final)
     return ProductRun(iterations=iterations, converged=converged, loss0=loss0, loss=final)
+
+
+@njit(cache=True)
+def _gd_rows(w, y, eta, eps, max_iter, iterations, converged, loss0, final):  # type: ignore[no-untyped-def]
+    """The loop of :func:`product_gd`, one run at a time (compiled: a vectorised NumPy step costs
+    about 10 us of dispatch per iteration, against a few hundred ns of arithmetic at k = 8).
+    The products are those of :func:`leave_one_out`, factor by factor."""
+    k = w.shape[1]
+    logs = np.empty(k)
+    for r in range(w.shape[0]):
+        row = w[r]
+        for t in range(max_iter + 1):
+            total, zeros, parity = 0.0, 0, 0
+            for i in range(k):
+                x = row[i]
+                logs[i] = 0.0 if x == 0.0 else math.log(abs(x))
+                total += logs[i]
+                zeros += x == 0.0
+                parity ^= x < 0.0
+            p = 0.0 if zeros else (-1.0 if parity else 1.0) * math.exp(total)
+            loss = 0.5 * (p - y) ** 2
+            if t == 0:
+                loss0[r] = loss
+            final[r] = loss
+            if loss <= eps or not math.isfinite(loss):
+                iterations[r] = t
+                converged[r] = loss <= eps
+                break
+            if t == max_iter:
+                break
+            step = eta * (p - y)
+            for i in range(k):
+                # q_i = prod_{j != i} w_j: zero iff another factor is zero
+                if zeros - (row[i] == 0.0) > 0:
+                    continue
+                sign = -1.0 if parity ^ (row[i] < 0.0) else 1.0
+                row[i] = row[i] - step * sign * math.exp(total - logs[i])
 
 
 def product_gd_mp(w0: np.ndarray, y: float | str, eta: float | str, steps: int, *, dps: int) -> list[list[str]]:

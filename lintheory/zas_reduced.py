@@ -34,6 +34,8 @@ import mpmath
 import numpy as np
 from numba import njit
 
+from lintheory import _numba_cache  # noqa: F401  (before any @njit: the compiled code is shared by checkouts)
+
 
 __all__ = ["ReducedRun", "reduced_gd", "reduced_gd_mp", "singular_targets"]
 

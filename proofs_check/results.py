@@ -89,11 +89,50 @@ def provenance_with_times(data: Mapping[str, Any]) -> dict[str, Any]:
     return {**(data.get("provenance") or {}), **{k: timing[k] for k in _PROVENANCE_TIMES if k in timing}}
 
 
+_LIFTED = ("table", "fit", "slack")
+
+
+def _stored_once(entry: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``entry`` with the table, fit and slack that a check shares with the top of the evidence kept
+    only at the top; the check lists them under ``"lifted"`` (:func:`_restored` undoes this)."""
+    ev = entry.get("evidence")
+    if not isinstance(ev, Mapping) or not isinstance(ev.get("checks"), Mapping):
+        return entry
+    checks = {}
+    for label, own in ev["checks"].items():
+        shared = [k for k in _LIFTED if isinstance(own, Mapping) and k in own and own[k] == ev.get(k)]
+        checks[label] = ({**{k: v for k, v in own.items() if k not in shared}, "lifted": shared} if shared
+                         else own)
+    return {**entry, "evidence": {**ev, "checks": checks}}
+
+
+def _restored(entry: dict[str, Any]) -> None:
+    """Put a check's lifted table, fit and slack back in place (the inverse of :func:`_stored_once`)."""
+    ev = entry.get("evidence") or {}
+    for own in (ev.get("checks") or {}).values():
+        for key in own.pop("lifted", None) or []:
+            own[key] = ev.get(key)
+
+
 def dumps(data: Mapping[str, Any]) -> str:
-    """Deterministic text of a results document (claims sorted by id, 2-space indent, timing last)."""
+    """Deterministic text of a results document: claims sorted by id, one claim per line (the file of a
+    standard run stays a few MB and a diff shows which claims changed), each evidence table stored once,
+    timing last."""
     data = split_timing(data)
-    data = {**data, "claims": sorted(data["claims"], key=lambda c: c["id"])}
-    return json.dumps(strict(data), indent=2, allow_nan=False, ensure_ascii=False) + "\n"
+    data = strict({**data, "claims": [_stored_once(c) for c in sorted(data["claims"], key=lambda c: c["id"])]})
+
+    def dump(x: Any, **kw: Any) -> str:
+        return json.dumps(x, allow_nan=False, ensure_ascii=False, **kw)
+
+    fields = []
+    for key, value in data.items():
+        if key == "claims" and value:
+            lines = ",\n".join("    " + dump(c, separators=(",", ":")) for c in value)
+            text = f"[\n{lines}\n  ]"
+        else:
+            text = dump(value, indent=2).replace("\n", "\n  ")
+        fields.append(f"  {dump(key)}: {text}")
+    return "{\n" + ",\n".join(fields) + "\n}\n"
 
 
 def write(out_dir: str | Path, data: Mapping[str, Any]) -> Path:
@@ -120,6 +159,8 @@ def read(out_dir: str | Path) -> dict[str, Any]:
         validate(data)
     except ResultsError as exc:
         raise ResultsError(f"{path}: {exc}") from None
+    for entry in data["claims"]:
+        _restored(entry)
     return data
 
 
@@ -198,6 +239,10 @@ def _evidence(ev: Any, where: str) -> None:
                 raise _bad(f"{where}.fit.ci95", "a list of 2 numbers", ci)
             for j, bound in enumerate(ci):
                 _number(bound, f"{where}.fit.ci95[{j}]", optional=True)
+    for label, own in _object(ev.get("checks") or {}, f"{where}.checks").items():
+        lifted = _object(own, f"{where}.checks.{label}").get("lifted")
+        if lifted is not None and not (isinstance(lifted, list) and set(lifted) <= set(_LIFTED)):
+            raise _bad(f"{where}.checks.{label}.lifted", f"a list of names among {list(_LIFTED)}", lifted)
     violations = _list(ev["violations"], f"{where}.violations") if ev.get("violations") is not None else []
     for i, params in enumerate(violations):
         _object(params, f"{where}.violations[{i}]")

@@ -49,6 +49,12 @@ def test_product_gd_matches_mpmath():
         p, q = leave_one_out(w)
         w -= 0.01 * (p + 1.0)[:, None] * q
     np.testing.assert_allclose(w, reference, rtol=1e-11, atol=1e-14)
+    # the compiled loop takes the same steps: its loss after `steps` steps is that of the reference
+    ran = product_gd(w0, -1.0, 0.01, eps=1e-300, max_iter=steps)
+    exact = 0.5 * (np.prod(reference, axis=1) + 1.0) ** 2
+    assert np.all(ran.iterations == steps) and not ran.converged.any()
+    np.testing.assert_allclose(ran.loss, exact, rtol=1e-9)
+    np.testing.assert_allclose(ran.loss0, 0.5 * (np.prod(w0, axis=1) + 1.0) ** 2, rtol=1e-13)
     # and the stopping loop counts the first t with loss <= eps, per run
     out = product_gd(w0, -1.0, 0.01, eps=1e-3, max_iter=steps)
     assert out.iterations.shape == (4,) and np.all(out.loss[out.converged] <= 1e-3)

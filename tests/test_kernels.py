@@ -268,3 +268,40 @@ _GOOD = dict(eps=1e-6, max_iter=10)
 def test_bad_input_raises_value_error_naming_the_argument(args, kwargs, match):
     with pytest.raises(ValueError, match=match):
         gd_float64(*args, **kwargs)
+
+
+def test_compiled_code_is_shared_by_checkouts_with_the_same_source_and_only_by_them(tmp_path):
+    """A second checkout loads the machine code the first compiled; an edited source compiles anew."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import lintheory
+
+    source = Path(lintheory.__file__).parent
+    ignore = shutil.ignore_patterns("__pycache__")
+    for name in ("one", "two"):
+        shutil.copytree(source, tmp_path / name / "lintheory", ignore=ignore)
+    with open(tmp_path / "two" / "lintheory" / "product1d.py", "a") as f:
+        f.write("\n# an edit\n")
+    shutil.copytree(source, tmp_path / "three" / "lintheory", ignore=ignore)
+
+    def first_use(checkout: str) -> str:
+        env = {**os.environ, "PYTHONPATH": str(tmp_path / checkout), "NUMBA_DEBUG_CACHE": "1",
+               "LINTHEORY_NUMBA_CACHE": str(tmp_path / "cache")}
+        env.pop("NUMBA_CACHE_DIR", None)
+        code = ("import lintheory.product1d as p; assert p.__file__.startswith(%r); "
+                "p.product_gd(p.zas_1d(3), -1.0, 0.01, eps=1e-3, max_iter=10)" % str(tmp_path / checkout))
+        out = subprocess.run([sys.executable, "-c", code], env=env, cwd=tmp_path / checkout,
+                             capture_output=True, text=True, timeout=300)
+        assert out.returncode == 0, out.stderr
+        return out.stdout + out.stderr
+
+    assert "data saved" in first_use("one")
+    assert "data saved" in first_use("two")  # edited source: compiled again, into a folder of its own
+    third = first_use("three")  # same source as "one", another path, new modification times
+    assert "data loaded" in third and "data saved" not in third
+    assert len(list((tmp_path / "cache").iterdir())) == 2
+    assert not list((tmp_path / "three" / "lintheory").glob("__pycache__/*.nbi"))  # nothing beside the source

@@ -213,3 +213,23 @@ def test_temporary_files_of_a_killed_build_are_removed(tmp_path):
     assert not any(p.exists() for p in stale) and not (tmp_path / "latex-build-abc123").exists()
     assert keep.read_text() == "mine"
     assert atomic.remove_stale(tmp_path / "nowhere") == []
+
+
+def test_results_store_each_table_once_and_read_back_what_was_written(tmp_path):
+    table = [{"params": {"n": n}, "predicted": 1.0, "observed": 0.5 / n, "slack": 0.5 / n} for n in (1, 2, 3)]
+    fit = {"exponent": -1.0, "ci95": [-1.1, -0.9]}
+    data = run_claims([KNOWN["toy0000.sample_mean_bound"]], "quick", tmp_path, workers=1, reports=False).data
+    entry = {**data["claims"][0], "evidence": {"checks": {"bound": {"table": table, "fit": fit, "n": 3},
+                                                          "other": {"table": table[:1]}},
+                                               "table": table, "fit": fit, "violations": []}}
+    doc = {**data, "claims": [entry]}
+    results.write(tmp_path, doc)
+    text = (tmp_path / "results.json").read_text()
+    assert text.count('"observed":0.16666666666666666') == 1  # the lifted table is written once
+    assert [line.count('"evidence"') for line in text.splitlines() if '"toy0000.sample_mean_bound"' in line][0] == 1
+    assert results.read(tmp_path)["claims"][0]["evidence"] == entry["evidence"]
+    bad = json.loads(text)
+    bad["claims"][0]["evidence"]["checks"]["bound"]["lifted"] = ["table", "anything"]
+    (tmp_path / "results.json").write_text(json.dumps(bad))
+    with pytest.raises(results.ResultsError, match=r"claims\[0\]\.evidence\.checks\.bound\.lifted: expected a list"):
+        results.read(tmp_path)

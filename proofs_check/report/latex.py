@@ -231,7 +231,7 @@ def _summary(claims: Sequence[Mapping[str, Any]]) -> list[str]:
     fractions = [0.25, 0.16, 0.1, 0.49] if not searched else [0.24, 0.16, 0.09, 0.36, 0.15]
     rows = []
     for c in claims:
-        row = [rf"\hyperref[{_label(c['id'])}]{{{_tt(c['id'])}}}", _verdict_word(c), cell(power_cell(c)),
+        row = [rf"\hyperref[{_label(c['id'])}]{{{_tt(c['id'])}}}", _verdict_word(c), cell(power_cell(c, brief=True)),
                cell(one_line(c["summary"]))]
         if searched:
             row.append(cell(f"{search_cell(c)}; {certification_cell(c)}"))

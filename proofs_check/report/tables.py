@@ -113,15 +113,19 @@ def summary_line(claims: Sequence[Mapping[str, Any]]) -> str:
     return f"{len(claims)} claims: " + ", ".join(parts)
 
 
-def power_cell(claim: Mapping[str, Any]) -> str:
-    """Which of the claim's mutants its checks catch (from ``proofs-check mutate``), or why it has none."""
+def power_cell(claim: Mapping[str, Any], brief: bool = False) -> str:
+    """Which of the claim's mutants its checks catch (from ``proofs-check mutate``), or why it has none;
+    ``brief`` leaves the reasons and findings to the claim's own section (a narrow summary column)."""
     power = claim.get("power")
     if not isinstance(power, Mapping):
         return "-"
     if power.get("mutants", 0) == 0:
-        return "no mutants: " + str(power.get("reason") or "none declared")
+        return "no mutants (why: see the claim)" if brief else "no mutants: " + str(power.get("reason") or
+                                                                                    "none declared")
     cell = f"{power.get('caught', 0)}/{power.get('mutants')} mutants caught"
     survivors = power.get("survivors") or []
+    if brief:
+        return cell + (f"; {', '.join(str(s.get('mutant')) for s in survivors)} survived" if survivors else "")
     return cell + "".join(f"; {s.get('mutant')} survived: {s.get('finding')}" for s in survivors)
 
 

@@ -90,12 +90,18 @@ def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
 
 
 def _draw(evidence: Mapping[str, Any], ax: Any) -> None:
+    # one colour per depth, one legend entry per depth: the step sizes of a depth draw nearly one curve
+    colours: dict[str, str] = {}
     for s in evidence.get("series", {}).get("curves", []):
         y = np.array(s["log10_loss"])
-        ax.semilogy(range(len(y)), np.maximum(y - y[0], 1e-1), "o-", ms=3, label=s["label"])
+        depth = s["label"].split()[0]
+        first = depth not in colours
+        colour = colours.setdefault(depth, f"C{len(colours)}")
+        ax.semilogy(range(len(y)), np.maximum(y - y[0], 1e-1), "o-", ms=2, lw=0.8, color=colour, alpha=0.7,
+                    label=f"{depth} (every eta)" if first else None)
     ax.set_xlabel("GD step t")
     ax.set_ylabel("log10 l(t) - log10 l(0)")
-    ax.legend(fontsize=5)
+    ax.legend()
 
 
 def _score(value: Mapping[str, Any]) -> float:

@@ -123,13 +123,21 @@ def checks(runs: Sequence[RunRecord], k: Mapping[str, Any]) -> list[Check]:
 
 
 def _draw_envelope(evidence: Mapping[str, Any], ax: Any) -> None:
-    for i, (label, c) in enumerate(evidence["series"]["curves"].items()):
-        color = f"C{i % 10}"
-        ax.semilogy([max(v, 1e-300) for v in c["observed"]], "-", color=color, lw=1.2, label=label)
-        ax.semilogy([max(v, 1e-300) for v in c["envelope"]], "--", color=color, lw=0.8)
+    # one colour and one legend entry per family of instances (random batches by step rule, the
+    # conditioned instances by kappa): forty curves with forty legend entries cannot be read
+    colours: dict[str, str] = {}
+    for label, c in evidence["series"]["curves"].items():
+        parts = label.split(", ")
+        family = (f"random, {'exact' if parts[-1] == 'exact' else 'normalised'}" if label.startswith("random")
+                  else parts[0])
+        first = family not in colours
+        colour = colours.setdefault(family, f"C{len(colours) % 10}")
+        ax.semilogy([max(v, 1e-300) for v in c["observed"]], "-", color=colour, lw=1.0, alpha=0.8,
+                    label=family if first else None)
+        ax.semilogy([max(v, 1e-300) for v in c["envelope"]], "--", color=colour, lw=0.6, alpha=0.8)
     ax.set_xlabel("block update")
     ax.set_ylabel(r"$(\ell - \ell^*)/(\ell_0 - \ell^*)$; dashed: $\prod(1 - \eta(2-\eta)/\kappa_j)$")
-    ax.legend(fontsize=5, loc="lower left")
+    ax.legend(fontsize=7, loc="lower left")
 
 
 # --- counterexample search and Arb certificate -------------------------------------------
