@@ -5,6 +5,7 @@ Run from the repository root::
     python benchmarks/bench_engine.py            # every table, with the targets of issue 16
     python benchmarks/bench_engine.py --quick    # tiny sizes, two rounds: checks the script runs
     python benchmarks/bench_engine.py --sweep    # only the width sweep that sets the kernel's switches
+    python benchmarks/bench_engine.py --only precision   # only the Arb / mpmath tables
 
 Every case runs the same gradient-descent steps (deep linear network of depth L and width d,
 whitened loss 1/2 ||W_L ... W_1 - Phi||_F^2, constant step, the loss evaluated every step)
@@ -365,6 +366,36 @@ def sweep_table(widths: list[int], L: int, budget: float, rounds: int) -> str:
                                    "GFLOP/s", "no faster than d before"], tablefmt="github", disable_numparse=True)
 
 
+def float_tables(quick: bool, budget: float, threads: int, rounds: int) -> list[str]:
+    """Print the float64 tables (single runs, d = 256 on 2 threads, batched runs); the targets missed."""
+    others = ["jax", "torch", "numpy"]
+    targets = {f"d={d}, L={L}": Target("jax", 5.0) for d, L in [(4, 16), (2, 64), (8, 8)]}
+    targets.update({"d=32, L=8": Target("jax", 1.0), "d=256, L=8, 1 thread": Target("jax", 1.0),
+                    "1000 runs, d=4, L=8": Target("jax", 3.0)})
+    if quick:  # tiny sizes measure overheads, not the cases the targets are about
+        targets = {}
+        single = [float_case(2, 3, 1e-3, budget, threads), float_case(3, 2, 1e-3, budget, threads)]
+        batch = [float_case(2, 3, 1e-3, budget, threads, batch=10)]
+    else:
+        single = [float_case(4, 16, 1e-3, budget, threads), float_case(2, 64, 1e-3, budget, threads),
+                  float_case(8, 8, 1e-3, budget, threads), float_case(32, 8, 1e-4, budget, threads),
+                  float_case(256, 8, 1e-4, 2 * budget, threads)]
+        batch = [float_case(4, 8, 1e-3, budget, threads, batch=1000)]
+    print("\nSingle runs, steps per second (float64; products per step 3L-3):")
+    tab, missed = table(single, others, targets, rounds)
+    print(tab)
+    if not quick:
+        print("\nd = 256 with 2 threads (a child process: XLA takes its thread count at start-up):")
+        child = subprocess.run([sys.executable, os.path.abspath(__file__), "--only-d256", "--threads", "2",
+                                "--rounds", str(rounds)], capture_output=True, text=True, check=False)
+        print(child.stdout.rstrip() or child.stderr.rstrip())
+        missed += [ln[len("missed: "):] for ln in child.stdout.splitlines() if ln.startswith("missed: ")]
+    print("\nMany independent runs, run-steps per second:")
+    tab, miss = table(batch, others, targets, rounds)
+    print(tab)
+    return missed + miss
+
+
 # ---------------------------------------------------------------------------------------------
 def machine() -> str:
     model = platform.processor() or "unknown CPU"
@@ -392,10 +423,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", action="store_true", help="only the width sweep at L = 4")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds per case (default 7)")
     parser.add_argument("--threads", type=int, default=1, help="BLAS, torch and XLA threads (default 1)")
+    parser.add_argument("--only", choices=["precision"], default=None,
+                        help="only the high-precision tables (Arb against mpmath, lintheory's mpmath path)")
     parser.add_argument("--only-d256", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.threads < 1:
         parser.error("--threads must be >= 1")
+    if args.only and args.sweep:
+        parser.error("--only and --sweep each select tables; give one of them")
     if args.rounds is not None and args.rounds < 1:
         parser.error("--rounds must be >= 1")
     rounds = args.rounds or (2 if args.quick else 7)
@@ -411,50 +446,25 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     print(f"machine: {machine()}; BLAS/torch/XLA threads {args.threads}; {rounds} interleaved rounds")
-    start = time.perf_counter()
-    gd_float64([np.eye(2)] * 2, None, np.eye(2), 0.1, eps=None, max_iter=1)
-    print(f"first kernel call (compile, or load from numba's cache): {time.perf_counter() - start:.1f} s\n")
-    sweep_widths = [2, 3] if args.quick else list(range(2, 25)) + [28, 32, 40, 48, 56, 64]
-    print("Width sweep, L = 4, microseconds per step (the measurement behind SPECIALISE_MAX and _BLAS_MIN):")
-    print(sweep_table(sweep_widths, 4, budget, rounds))
+    if args.only != "precision":
+        start = time.perf_counter()
+        gd_float64([np.eye(2)] * 2, None, np.eye(2), 0.1, eps=None, max_iter=1)
+        print(f"first kernel call (compile, or load from numba's cache): {time.perf_counter() - start:.1f} s\n")
+        sweep_widths = [2, 3] if args.quick else list(range(2, 25)) + [28, 32, 40, 48, 56, 64]
+        print("Width sweep, L = 4, microseconds per step (the measurement behind SPECIALISE_MAX and _BLAS_MIN):")
+        print(sweep_table(sweep_widths, 4, budget, rounds))
     if args.sweep:
         return 0
 
-    others = ["jax", "torch", "numpy"]
+    missed = [] if args.only == "precision" else float_tables(args.quick, budget, args.threads, rounds)
     if args.quick:
-        single = [float_case(2, 3, 1e-3, budget, args.threads), float_case(3, 2, 1e-3, budget, args.threads)]
-        batch = [float_case(2, 3, 1e-3, budget, args.threads, batch=10)]
         prec, mpm = [(2, 3, 2)], [(3, 2, 2)]
     else:
-        single = [float_case(4, 16, 1e-3, budget, args.threads), float_case(2, 64, 1e-3, budget, args.threads),
-                  float_case(8, 8, 1e-3, budget, args.threads), float_case(32, 8, 1e-4, budget, args.threads),
-                  float_case(256, 8, 1e-4, 2 * budget, args.threads)]
-        batch = [float_case(4, 8, 1e-3, budget, args.threads, batch=1000)]
         prec, mpm = [(2, 64, 20), (4, 16, 20), (16, 4, 10)], [(16, 4, 10)]
-    targets = {f"d={d}, L={L}": Target("jax", 5.0) for d, L in [(4, 16), (2, 64), (8, 8)]}
-    targets.update({"d=32, L=8": Target("jax", 1.0), "d=256, L=8, 1 thread": Target("jax", 1.0),
-                    "1000 runs, d=4, L=8": Target("jax", 3.0)})
     mpmath_targets = {f"d={d}, L={L}": Target("mpmath.matrix", 1.0) for d, L, _ in mpm}
     arb_targets = {"d=2, L=64": Target("mpmath", 30.0)}
-    if args.quick:  # tiny sizes measure overheads, not the cases the targets are about
-        targets, mpmath_targets, arb_targets = {}, {}, {}
-    missed: list[str] = []
-
-    print("\nSingle runs, steps per second (float64; products per step 3L-3):")
-    tab, miss = table(single, others, targets, rounds)
-    print(tab)
-    missed += miss
-    if not args.quick:
-        print("\nd = 256 with 2 threads (a child process: XLA takes its thread count at start-up):")
-        child = subprocess.run([sys.executable, os.path.abspath(__file__), "--only-d256", "--threads", "2",
-                                "--rounds", str(rounds)], capture_output=True, text=True, check=False)
-        print(child.stdout.rstrip() or child.stderr.rstrip())
-        missed += [ln[len("missed: "):] for ln in child.stdout.splitlines() if ln.startswith("missed: ")]
-
-    print("\nMany independent runs, run-steps per second:")
-    tab, miss = table(batch, others, targets, rounds)
-    print(tab)
-    missed += miss
+    if args.quick:
+        mpmath_targets, arb_targets = {}, {}
 
     print("\nHigh precision, lintheory.train.gd: Arb at 200 bits (the lintheory column) against mpmath at 60 digits:")
     tab, miss = table(precision_cases(prec), ["mpmath"], arb_targets, rounds)

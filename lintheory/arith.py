@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import math
+import operator
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -169,8 +170,62 @@ class Arithmetic(ABC):
     @abstractmethod
     def is_finite(self, M_or_x: Any) -> bool: ...
 
+    # -- fused operations of a gradient step ---------------------------------------------
+    # The generic trainers call these a few times per step instead of a primitive per factor.
+    # The defaults compose the primitives above; a backend whose primitives cost more to call
+    # than to compute at small widths (Arb) runs the same algorithms with bare operators.
+    def prefix_products(self, factors: Sequence[Any], X: Any) -> list[Any]:
+        r"""``[P_0, ..., P_K]`` with :math:`P_0 = X` and :math:`P_j = F_j P_{j-1}` (``factors[j - 1]``
+        is :math:`F_j`); ``X = None`` stands for the identity, so then :math:`P_1 = F_1`."""
+        return _prefix_products(self.matmul, factors, X)
+
+    def backprop(
+        self, factors: Sequence[Any], prefixes: Sequence[Any], Q: Any, trainable: Sequence[bool]
+    ) -> list[Any]:
+        r"""Back-propagation: :math:`G_j = Q_j P_{j-1}^\top` for every trainable factor, ``None``
+        for the others, where :math:`Q_K = Q` and :math:`Q_{j-1} = F_j^\top Q_j`; ``prefixes`` are
+        those of :meth:`prefix_products` (a ``None`` prefix is the identity)."""
+        return _backprop(self.matmul, self.T, factors, prefixes, Q, trainable)
+
+    def descend(self, factors: Sequence[Any], eta: Any, grads: Sequence[Any]) -> tuple[Any, ...]:
+        r""":math:`F_j - \eta G_j` for each factor (``F_j`` itself where ``G_j`` is ``None``)."""
+        eta = self.number(eta)
+        return tuple(F if G is None else self.sub(F, self.scale(eta, G)) for F, G in zip(factors, grads))
+
+    def backprop_descend(
+        self, factors: Sequence[Any], prefixes: Sequence[Any], Q: Any, trainable: Sequence[bool], eta: Any
+    ) -> tuple[Any, ...]:
+        r"""The step :meth:`descend` takes along the gradients of :meth:`backprop`, for a trainer
+        that needs the new factors but not the gradients."""
+        return self.descend(factors, eta, self.backprop(factors, prefixes, Q, trainable))
+
     def __str__(self) -> str:
         return self.name
+
+
+def _prefix_products(matmul: Callable[[Any, Any], Any], factors: Sequence[Any], X: Any) -> list[Any]:
+    P = [X]
+    for F in factors:
+        P.append(F if P[-1] is None else matmul(F, P[-1]))
+    return P
+
+
+def _backprop(
+    matmul: Callable[[Any, Any], Any], T: Callable[[Any], Any],
+    factors: Sequence[Any], prefixes: Sequence[Any], Q: Any, trainable: Sequence[bool],
+) -> list[Any]:
+    # Q^T is carried, Q_{j-1}^T = Q_j^T F_j, so that the recursion needs no transpose of F_j
+    # (in Arb a transpose is a copy); G_j = (P_{j-1} Q_j^T)^T.  It is grown downwards only as
+    # far as the lowest trainable factor: nothing below needs it.
+    lowest = trainable.index(True) if any(trainable) else len(factors)
+    grads: list[Any] = [None] * len(factors)
+    Qt = T(Q)
+    for j in range(len(factors) - 1, lowest - 1, -1):
+        if trainable[j]:
+            grads[j] = T(Qt if prefixes[j] is None else matmul(prefixes[j], Qt))
+        if j > lowest:
+            Qt = matmul(Qt, factors[j])
+    return grads
 
 
 @dataclass(frozen=True)
@@ -473,6 +528,29 @@ class Arb(Arithmetic):
     def is_finite(self, M_or_x: Any) -> bool:
         values = M_or_x.entries() if isinstance(M_or_x, flint.arb_mat) else [self._arb(M_or_x)]
         return all(v.is_finite() for v in values)
+
+    # The fused operations run the same algorithms on FLINT's bare operators, checking the
+    # precision once per call: at d = 2 a ball product costs less than the check and the
+    # Python call of a primitive around it.
+    @_at_prec
+    def prefix_products(self, factors: Sequence[Any], X: Any) -> list[Any]:
+        return _prefix_products(operator.mul, factors, X)
+
+    @_at_prec
+    def backprop(
+        self, factors: Sequence[Any], prefixes: Sequence[Any], Q: Any, trainable: Sequence[bool]
+    ) -> list[Any]:
+        return _backprop(operator.mul, flint.arb_mat.transpose, factors, prefixes, Q, trainable)
+
+    @_at_prec
+    def backprop_descend(
+        self, factors: Sequence[Any], prefixes: Sequence[Any], Q: Any, trainable: Sequence[bool], eta: Any
+    ) -> tuple[Any, ...]:
+        # The gradients are linear in Q, so back-propagating eta*Q yields the steps eta*G_j:
+        # one scalar product per step instead of one per factor (python-flint's scalar
+        # product costs more than a 2x2 matrix product).
+        steps = self.backprop(factors, prefixes, Q * self._arb(eta), trainable)
+        return tuple(F if S is None else F - S for F, S in zip(factors, steps))
 
 
 def _mpf_to_arb(x: mpmath.mpf) -> flint.arb:

@@ -119,10 +119,11 @@ class Network:
             raise ValueError("a network needs depth >= 1 (at least one factor)")
         if len(self.trainable) != K or len(self.residual) != K:
             raise ValueError("trainable and residual must have one flag per factor")
-        ar = self.arith
+        # One shape per factor: every GD step builds a network, and at small widths the
+        # check would otherwise cost a sizeable part of an Arb step.
+        shapes = [self.arith.shape(F) for F in self.factors]
         for k in range(1, K):
-            rows_below = ar.shape(self.factors[k - 1])[0]
-            cols = ar.shape(self.factors[k])[1]
+            rows_below, cols = shapes[k - 1][0], shapes[k][1]
             if rows_below != cols:
                 raise ValueError(
                     f"factor {k + 1} has {cols} columns but factor {k} has {rows_below} rows; "
@@ -209,11 +210,7 @@ def _check_compatible(net: Network, problem: Problem) -> None:
 def prefixes(net: Network, problem: Problem) -> list[Any]:
     r"""Prefixes :math:`P_j = F_j \cdots F_1 X` for ``j = 0..K`` (``P[0] = X``; ``None`` stands
     for the identity in the whitened form), so ``P[K]`` is :math:`E X`."""
-    ar, F = net.arith, net.factors
-    P: list[Any] = [problem.X]
-    for j in range(len(F)):
-        P.append(F[j] if P[j] is None else ar.matmul(F[j], P[j]))
-    return P
+    return net.arith.prefix_products(net.factors, problem.X)
 
 
 def loss(net: Network, problem: Problem) -> Any:
@@ -233,27 +230,22 @@ def loss_and_gradients(net: Network, problem: Problem) -> tuple[Any, tuple[Any, 
 
 
 def _loss_and_gradients(net: Network, problem: Problem) -> tuple[Any, tuple[Any, ...]]:
-    # Backpropagation: Q_j = S_j^T R / m is grown downwards from Q_K = R / m, so with the
-    # prefixes a full gradient costs about 3K products (2K + K with explicit suffixes).
-    ar, F = net.arith, net.factors
+    value, P, Q = _forward(net, problem)
+    return value, tuple(net.arith.backprop(net.factors, P, Q, net.trainable))
+
+
+def _forward(net: Network, problem: Problem) -> tuple[Any, list[Any], Any]:
+    """The loss, the prefixes and :math:`Q_K = R / m`, from which back-propagation grows
+    :math:`Q_j = S_j^\top R / m` downwards: with the prefixes a full gradient costs about
+    3K products (2K + K with explicit suffixes)."""
+    ar = net.arith
     P = prefixes(net, problem)
     R = ar.sub(P[-1], problem.Y)
     value = ar.frob_sq(R) / ar.number(2 * problem.m)
     Q = R if problem.m == 1 else ar.scale(ar.number(1) / ar.number(problem.m), R)
-    lowest = net.trainable.index(True) if any(net.trainable) else len(F)
-    grads: list[Any] = [None] * len(F)
-    for j in range(len(F) - 1, lowest - 1, -1):
-        if net.trainable[j]:
-            grads[j] = Q if P[j] is None else ar.matmul(Q, ar.T(P[j]))
-        if j > lowest:
-            Q = ar.matmul(ar.T(F[j]), Q)
-    return value, tuple(grads)
+    return value, P, Q
 
 
 def gradient_step(net: Network, grads: Sequence[Any], eta: Any) -> Network:
     """:math:`F_j \\leftarrow F_j - \\eta\\, G_j` for every trainable factor."""
-    ar = net.arith
-    eta = ar.number(eta)
-    return net.with_factors(
-        F if G is None else ar.sub(F, ar.scale(eta, G)) for F, G in zip(net.factors, grads)
-    )
+    return net.with_factors(net.arith.descend(net.factors, eta, grads))

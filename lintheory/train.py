@@ -28,7 +28,7 @@ import flint
 import numpy as np
 
 from lintheory.arith import Arithmetic, Float64
-from lintheory.nets import Network, Problem, _check_compatible, gradient_step, loss_and_gradients
+from lintheory.nets import Network, Problem, _check_compatible, _forward
 
 __all__ = ["MAX_ITER", "Stop", "Trajectory", "gd", "bcgd", "Exact", "Normalised", "BlockStep", "Observer"]
 
@@ -222,21 +222,27 @@ def _gd(
     observe_every: int,
     history: int,
 ) -> tuple[Trajectory, Network]:
-    value, grads = loss_and_gradients(net, problem)
-    record, monitor = _History(history), _Monitor(stop, net.arith, value)
+    # gd checked the network against the problem and entered the arithmetic's context once:
+    # the step does not repeat either (at small widths each costs a sizeable part of a step).
+    ar = net.arith
+    value, P, Q = _forward(net, problem)
+    record, monitor = _History(history), _Monitor(stop, ar, value)
     observed: dict[str, list[tuple[int, Any]]] = {name: [] for name in observers}
     loss0, t = value, 0
     while True:
         record.add(t, value)
         status = monitor.status(t, value)
         if observers and (t % observe_every == 0 or status is not None):
+            grads = tuple(ar.backprop(net.factors, P, Q, net.trainable))
             for name, fn in observers.items():
                 observed[name].append((t, fn(t, net, value, grads)))
         if status is not None:
             break
-        net = gradient_step(net, grads, schedule(t))
+        # The step never reuses the observers' gradients, so that observing cannot change a
+        # trajectory (Arb forms the steps eta*G_j without the gradients: other roundings).
+        net = net.with_factors(ar.backprop_descend(net.factors, P, Q, net.trainable, schedule(t)))
         t += 1
-        value, grads = loss_and_gradients(net, problem)
+        value, P, Q = _forward(net, problem)
     trajectory = Trajectory(
         status, t, t, loss0, value, record.final(t, value),
         {k: tuple(v) for k, v in observed.items()}, net.arith.name,

@@ -58,13 +58,25 @@ def test_quick_mode_prints_well_formed_tables(bench, monkeypatch, capsys):
     assert "targets: all met" in out  # quick mode sets no targets
 
 
+def test_only_precision_prints_just_the_high_precision_tables(bench, monkeypatch, capsys):
+    monkeypatch.setattr(bench, "float_tables", lambda *a: pytest.fail("float tables ran"))
+    monkeypatch.setattr(bench, "sweep_table", lambda *a: pytest.fail("sweep ran"))
+    assert bench.main(["--quick", "--only", "precision"]) == 0
+    out = capsys.readouterr().out
+    tables = _tables(out)
+    assert len(tables) == 2  # Arb vs mpmath, mpmath path vs mpmath.matrix
+    assert tables[0][0][:4] == ["case", "lintheory it/s", "mpmath it/s", "lintheory/mpmath"]
+    assert tables[1][0][:3] == ["case", "lintheory it/s", "mpmath.matrix it/s"]
+    assert all(row[-1] == "yes" for table in tables for row in table[2:])
+
+
 def test_products_per_step_is_the_kernels_count(bench):
     # L-1 prefixes, L-1 back-propagated products, L-1 gradient products (the lowest is B_1).
     assert [bench.products_per_step(L) for L in (1, 2, 8)] == [0, 3, 21]
 
 
 def test_bad_arguments_exit_2(bench):
-    for argv in (["--threads", "0"], ["--rounds", "0"]):
+    for argv in (["--threads", "0"], ["--rounds", "0"], ["--only", "float"], ["--only", "precision", "--sweep"]):
         with pytest.raises(SystemExit) as exc:
             bench.main(argv)
         assert exc.value.code == 2
