@@ -12,10 +12,16 @@ iteration counts, the history's time points) must agree exactly.
 """
 
 import math
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+import lintheory
 from lintheory.inits import gaussian, near_identity
 from lintheory import kernels
 from lintheory.kernels import STATUSES, gd_float64
@@ -272,14 +278,6 @@ def test_bad_input_raises_value_error_naming_the_argument(args, kwargs, match):
 
 def test_compiled_code_is_shared_by_checkouts_with_the_same_source_and_only_by_them(tmp_path):
     """A second checkout loads the machine code the first compiled; an edited source compiles anew."""
-    import os
-    import shutil
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    import lintheory
-
     source = Path(lintheory.__file__).parent
     ignore = shutil.ignore_patterns("__pycache__")
     for name in ("one", "two"):
